@@ -1,0 +1,1 @@
+//! Typed client: not built yet (see the transport/api issue).

@@ -1,0 +1,1 @@
+//! Simulator: not built yet (see the testkit issue).

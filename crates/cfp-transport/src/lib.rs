@@ -1,0 +1,1 @@
+//! HTTP behind a trait: not built yet (see the transport/api issue).

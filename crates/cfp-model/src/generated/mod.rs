@@ -1,0 +1,2 @@
+//! Code generated from `docs/openapi.yaml` by `cargo xtask codegen`.
+pub(crate) mod operations;

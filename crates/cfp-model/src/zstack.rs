@@ -1,0 +1,283 @@
+//! ZStack Cloud: details of an image's suspended or ongoing upload jobs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::decode::{DecodeError, decode};
+use crate::ids::ZStackImageId;
+use crate::number::ExactU64;
+
+/// Parameters of `GetUploadImageJobDetails`
+/// (`PUT /zstack/v1/images/upload-job/details/{imageId}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetUploadJobDetails {
+    /// The image, as a path segment.
+    pub image_id: ZStackImageId,
+    /// System tags.
+    pub system_tags: Vec<String>,
+    /// User tags.
+    pub user_tags: Vec<String>,
+}
+
+impl GetUploadJobDetails {
+    /// Details of `image_id`'s upload jobs, with no tags.
+    pub fn new(image_id: ZStackImageId) -> Self {
+        Self {
+            image_id,
+            system_tags: Vec::new(),
+            user_tags: Vec::new(),
+        }
+    }
+
+    /// The JSON body of the documented `PUT` form.
+    pub fn body(&self) -> UploadJobDetailsBody {
+        UploadJobDetailsBody {
+            system_tags: self.system_tags.clone(),
+            user_tags: self.user_tags.clone(),
+        }
+    }
+}
+
+/// The JSON body of the `PUT` form: `{"systemTags": [...], "userTags": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadJobDetailsBody {
+    /// System tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub system_tags: Vec<String>,
+    /// User tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_tags: Vec<String>,
+}
+
+/// The answer: the image's suspended or ongoing upload jobs.
+///
+/// `existingJobDetails` is documented as a String but is an array of
+/// objects whose fields are all optional; an array, `null`, or a string
+/// holding a JSON array are accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadJobDetails {
+    /// `false` when the call failed (see `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// The failure, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ZStackError>,
+    /// The upload jobs.
+    #[serde(default, deserialize_with = "job_list")]
+    pub existing_job_details: Vec<UploadJob>,
+}
+
+/// One upload job of an image. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadJob {
+    /// The long job's UUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_job_uuid: Option<String>,
+    /// The long job's state, e.g. `Suspended` or `Running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_job_state: Option<String>,
+    /// The image's UUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_uuid: Option<String>,
+    /// Where to continue the upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_upload_url: Option<String>,
+    /// Bytes uploaded so far (exact, even when written `452984832E8`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<ExactU64>,
+}
+
+impl UploadJob {
+    /// The job is suspended and can be resumed from `offset`.
+    pub fn is_suspended(&self) -> bool {
+        self.long_job_state
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("suspended"))
+    }
+}
+
+fn job_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UploadJob>, D::Error> {
+    struct JobList;
+
+    impl<'de> Visitor<'de> for JobList {
+        type Value = Vec<UploadJob>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of upload jobs (or a string holding one)")
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut jobs = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(job) = seq.next_element()? {
+                jobs.push(job);
+            }
+            Ok(jobs)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.trim().is_empty() {
+                return Ok(Vec::new());
+            }
+            serde_json::from_str(v).map_err(|e| E::custom(format_args!("in the string: {e}")))
+        }
+    }
+
+    d.deserialize_any(JobList)
+}
+
+/// A ZStack error: code, description, details, and the error that caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ZStackError {
+    /// e.g. `SYS.1000`, `HOST.1001`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A short description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// Reserved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elaboration: Option<String>,
+    /// Reserved free-form map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opaque: Option<BTreeMap<String, Value>>,
+    /// The root cause, itself an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Box<ZStackError>>,
+}
+
+impl ZStackError {
+    /// This error and its causes, outermost first.
+    pub fn chain(&self) -> impl Iterator<Item = &ZStackError> {
+        std::iter::successors(Some(self), |e| e.cause.as_deref())
+    }
+
+    fn fmt_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.code.as_deref().unwrap_or("unknown code");
+        write!(f, "{code}")?;
+        if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty()) {
+            write!(f, ": {d}")?;
+        }
+        if let Some(d) = self.details.as_deref().filter(|d| !d.is_empty()) {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ZStackError {
+    /// `SYS.1000: description (details); caused by HOST.1001: …`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.chain().enumerate() {
+            if i > 0 {
+                f.write_str("; caused by ")?;
+            }
+            e.fmt_one(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A ZStack answer that reports failure in its body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZStackReplyError {
+    /// `success: false` and/or an `error` object (possibly with HTTP 200).
+    #[error("{0}")]
+    Service(Box<ZStackError>),
+    /// The body is not the documented shape.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+/// Decodes a ZStack upload-job details answer; a body reporting failure is a
+/// [`ZStackReplyError::Service`], whatever the HTTP status.
+///
+/// ```
+/// use cfp_model::zstack::{decode_reply, ZStackReplyError};
+///
+/// let body = br#"{"success": false, "error": {"code": "SYS.1001",
+///     "description": "resource not found", "cause": {"code": "SYS.1000"}}}"#;
+/// let Err(ZStackReplyError::Service(e)) = decode_reply(body) else { panic!() };
+/// assert_eq!(e.to_string(), "SYS.1001: resource not found; caused by SYS.1000");
+/// ```
+pub fn decode_reply(body: &[u8]) -> Result<UploadJobDetails, ZStackReplyError> {
+    let mut reply: UploadJobDetails = decode("upload job details", body)?;
+    match reply.error.take() {
+        Some(e) => Err(ZStackReplyError::Service(Box::new(e))),
+        None if reply.success == Some(false) => {
+            Err(ZStackReplyError::Service(Box::new(ZStackError {
+                description: Some("the call failed (success: false, no error object)".into()),
+                ..ZStackError::default()
+            })))
+        }
+        None => Ok(reply),
+    }
+}
+
+/// Reads a ZStack error body (any status), if it is one.
+pub fn error_from_body(body: &[u8]) -> Option<ZStackError> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        error: Option<ZStackError>,
+    }
+    serde_json::from_slice::<Envelope>(body).ok()?.error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_omits_empty_tag_lists() {
+        assert_eq!(
+            serde_json::to_string(&UploadJobDetailsBody::default()).unwrap(),
+            "{}"
+        );
+    }
+
+    #[test]
+    fn existing_job_details_accepts_array_null_and_string() {
+        for raw in [
+            r#"{"existingJobDetails": [{"offset": 1}]}"#,
+            r#"{"existingJobDetails": "[{\"offset\": 1}]"}"#,
+        ] {
+            let d: UploadJobDetails = serde_json::from_str(raw).unwrap();
+            assert_eq!(d.existing_job_details[0].offset, Some(ExactU64(1)), "{raw}");
+        }
+        let d: UploadJobDetails = serde_json::from_str(r#"{"existingJobDetails": null}"#).unwrap();
+        assert!(d.existing_job_details.is_empty());
+        let d: UploadJobDetails = serde_json::from_str("{}").unwrap();
+        assert!(d.existing_job_details.is_empty());
+    }
+
+    #[test]
+    fn error_chain_displays_every_cause() {
+        let e: ZStackError = serde_json::from_str(
+            r#"{"code": "A.1", "description": "outer", "details": "d",
+                "cause": {"code": "B.2", "cause": {"description": "root"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.chain().count(), 3);
+        assert_eq!(
+            e.to_string(),
+            "A.1: outer (d); caused by B.2; caused by unknown code: root"
+        );
+    }
+}

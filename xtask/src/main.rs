@@ -1,0 +1,74 @@
+//! `cargo xtask`: project automation.
+//!
+//! - `cargo xtask codegen [--check]`: regenerate (or check) what is derived
+//!   from `docs/openapi.yaml`, and check that every operation is covered by
+//!   cfp-api, the simulator and the CLI.
+//! - `cargo xtask ci`: everything CI runs (`.ci/run`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod codegen;
+mod coverage;
+mod spec;
+
+#[derive(Parser)]
+#[command(about = "cfp project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the files derived from docs/openapi.yaml.
+    Codegen {
+        /// Do not write: fail if a generated file is stale or an operation
+        /// is not covered.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run what CI runs (.ci/run): tests, fmt, clippy, codegen --check.
+    Ci,
+}
+
+/// The repository root (xtask's parent directory).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen { check } => codegen::run(check),
+        Command::Ci => run_ci(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("xtask: {e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_ci() -> Result<(), String> {
+    let status = std::process::Command::new("bash")
+        .arg(root().join(".ci/run"))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run .ci/run: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(".ci/run failed ({status})"))
+    }
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::spec::{self, Op};
-use crate::{coverage, root};
+use crate::{coverage, root, say};
 
 /// A file derived from the spec (or from code), and how to make it.
 struct Generated {
@@ -57,11 +57,6 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
         if check { "up to date" } else { "written" }
     ));
     Ok(())
-}
-
-#[allow(clippy::print_stdout)]
-fn say(line: &str) {
-    println!("{line}");
 }
 
 fn rel(root: &Path, p: &Path) -> String {

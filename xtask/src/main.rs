@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod codegen;
 mod coverage;
+mod fuzz;
 mod spec;
 
 #[derive(Parser)]
@@ -32,6 +33,16 @@ enum Command {
     },
     /// Run what CI runs (.ci/run): tests, fmt, clippy, codegen --check.
     Ci,
+    /// Fuzz the decoders and the CLI's value parsers (installs cargo-fuzz if
+    /// missing).
+    Fuzz {
+        /// Total time for all targets, shared equally.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only this target.
+        #[arg(long)]
+        target: Option<String>,
+    },
 }
 
 /// The repository root (xtask's parent directory).
@@ -47,6 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Codegen { check } => codegen::run(check),
         Command::Ci => run_ci(),
+        Command::Fuzz { seconds, target } => fuzz::run(seconds, target.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -58,6 +70,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Progress on stdout (xtask is a developer tool; printing is its job).
+#[allow(clippy::print_stdout)]
+pub(crate) fn say(line: &str) {
+    println!("{line}");
 }
 
 fn run_ci() -> Result<(), String> {

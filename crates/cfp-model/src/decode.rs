@@ -20,20 +20,26 @@ pub struct DecodeError {
     pub message: String,
     /// Line and column in the body, when known.
     pub position: Option<(usize, usize)>,
-    /// The first [`EXCERPT_LEN`] bytes of the body, lossily as UTF-8.
+    /// The start of the body, lossily as UTF-8 (see [`excerpt`]).
     pub excerpt: String,
 }
 
-/// The first [`EXCERPT_LEN`] bytes of a body, lossily as UTF-8, cut at a
-/// character boundary.
+/// The start of a body, lossily as UTF-8, at most [`EXCERPT_LEN`] bytes of
+/// text (cut at a character boundary) plus `…` when cut.
 pub fn excerpt(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(EXCERPT_LEN)];
-    let mut s = String::from_utf8_lossy(cut).into_owned();
-    // A multi-byte character cut in half shows as U+FFFD at the end; drop it.
-    if body.len() > EXCERPT_LEN && s.ends_with('\u{FFFD}') {
+    // Invalid bytes turn into 3-byte U+FFFD, so bound the text, not the input.
+    let head = &body[..body.len().min(EXCERPT_LEN)];
+    let text = String::from_utf8_lossy(head);
+    let mut cut = text.len().min(EXCERPT_LEN);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut s = text[..cut].to_owned();
+    // A multi-byte character cut in half by `head` shows as U+FFFD at the end.
+    if body.len() > head.len() && s.ends_with('\u{FFFD}') {
         s.pop();
     }
-    if body.len() > EXCERPT_LEN {
+    if body.len() > head.len() || cut < text.len() {
         s.push('…');
     }
     s
@@ -63,7 +69,7 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T,
 pub(crate) fn decode_error<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> DecodeError {
     let mut de = serde_json::Deserializer::from_slice(body);
     let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (e.path().to_string(), e.into_inner()),
+        Err(e) => (path_string(e.path()), e.into_inner()),
         // Trailing characters are only seen by `end`, outside the tracker.
         Ok(_) => match de.end() {
             Err(e) => (".".to_owned(), e),
@@ -85,6 +91,44 @@ pub(crate) fn decode_error<T: DeserializeOwned>(what: &'static str, body: &[u8])
         position: (inner.line() > 0).then(|| (inner.line(), inner.column())),
         excerpt: excerpt(body),
     }
+}
+
+/// `fleets.12.regions[0].name`; a key that is empty or holds `.`, `[`, `]`,
+/// a quote or whitespace is quoted (`fleets."".x`), so every path reads
+/// unambiguously.
+fn path_string(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let needs_quotes = key.is_empty()
+                    || key.chars().any(|c| {
+                        matches!(c, '.' | '[' | ']' | '"') || c.is_whitespace() || c.is_control()
+                    });
+                if needs_quotes {
+                    out.push_str(&format!("{key:?}"));
+                } else {
+                    out.push_str(key);
+                }
+            }
+            Segment::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
 }
 
 fn strip_position(msg: &str) -> &str {
@@ -133,6 +177,19 @@ mod tests {
     }
 
     #[test]
+    fn odd_keys_are_quoted_in_the_path() {
+        use std::collections::BTreeMap;
+        let e = decode::<BTreeMap<String, Outer>>("m", br#"{"": {"items": 1}}"#).unwrap_err();
+        assert_eq!(e.path, r#""".items"#);
+        let e = decode::<BTreeMap<String, u8>>("m", br#"{"a.b": "x"}"#).unwrap_err();
+        assert_eq!(e.path, r#""a.b""#);
+        let e = decode::<Vec<u8>>("v", b"[1, -1]").unwrap_err();
+        assert_eq!(e.path, "[1]");
+        let e = decode::<u8>("n", b"-1").unwrap_err();
+        assert_eq!(e.path, ".");
+    }
+
+    #[test]
     fn excerpt_is_bounded_and_marks_the_cut() {
         let body = "é".repeat(500);
         let x = excerpt(body.as_bytes());
@@ -140,5 +197,7 @@ mod tests {
         assert!(x.ends_with('…'));
         assert!(!x.contains('\u{FFFD}'));
         assert_eq!(excerpt(b"short"), "short");
+        let junk = excerpt(&[0xff; 300]);
+        assert!(junk.len() <= EXCERPT_LEN + '…'.len_utf8(), "{}", junk.len());
     }
 }

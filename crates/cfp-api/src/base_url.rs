@@ -1,0 +1,114 @@
+//! Base URLs: `scheme://host[:port]` with an optional path prefix, joined
+//! with the full documented operation paths.
+
+use std::fmt;
+
+use crate::error::Error;
+
+/// A checked base URL of one API surface.
+///
+/// Only `http` and `https`; a host is required; user info (credentials in
+/// the URL), a query and a fragment are refused, so a base URL can be shown
+/// and logged safely. A path prefix is kept without its trailing `/`, and
+/// the operation's full path (`/cfp/v1/…`, `/v3/applicationInstance/…`,
+/// `/zstack/v1/…`) is appended to it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl {
+    /// `scheme://host[:port]`, default port omitted.
+    origin: String,
+    /// `""` or `/prefix` (already percent-encoded).
+    prefix: String,
+}
+
+impl BaseUrl {
+    pub(crate) fn parse(setting: &'static str, raw: &str) -> Result<Self, Error> {
+        let bad = |reason: &str| Error::config(setting, format!("{:?} {reason}", raw.trim()));
+        let url = url::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a url ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("must start with http:// or https://"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            // Do not repeat the value: it holds credentials.
+            return Err(Error::config(
+                setting,
+                "must not carry credentials (user:password@); configure them separately",
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("has no host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("must not have a query or fragment"));
+        }
+        Ok(Self {
+            origin: url.origin().ascii_serialization(),
+            prefix: url.path().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The URI of `path` (already encoded, starting with `/`) with `query`
+    /// (already encoded, without `?`).
+    pub(crate) fn join(&self, path: &str, query: &str) -> String {
+        let mut s = String::with_capacity(
+            self.origin.len() + self.prefix.len() + path.len() + query.len() + 1,
+        );
+        s.push_str(&self.origin);
+        s.push_str(&self.prefix);
+        s.push_str(path);
+        if !query.is_empty() {
+            s.push('?');
+            s.push_str(query);
+        }
+        s
+    }
+
+    pub(crate) fn as_string(&self) -> String {
+        format!("{}{}", self.origin, self.prefix)
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(s: &str) -> Result<BaseUrl, Error> {
+        BaseUrl::parse("task url", s)
+    }
+
+    #[test]
+    fn keeps_host_port_and_prefix() {
+        let b = base("https://api.i3d.net").unwrap();
+        assert_eq!(
+            b.join("/v3/applicationInstance/task", ""),
+            "https://api.i3d.net/v3/applicationInstance/task"
+        );
+        let b = base("http://127.0.0.1:8080/sim/").unwrap();
+        assert_eq!(b.join("/v3/x", "a=1"), "http://127.0.0.1:8080/sim/v3/x?a=1");
+        let b = base("https://api.i3d.net:443/").unwrap();
+        assert_eq!(b.as_string(), "https://api.i3d.net");
+        let b = base("http://[::1]:9000").unwrap();
+        assert_eq!(b.as_string(), "http://[::1]:9000");
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_a_base() {
+        for bad in [
+            "ftp://h",
+            "not a url",
+            "https://h/?q=1",
+            "https://h/#f",
+            "file:///tmp",
+        ] {
+            assert!(base(bad).is_err(), "{bad}");
+        }
+        let e = base("https://user:test-secret-DO-NOT-USE@h").unwrap_err();
+        assert!(!e.to_string().contains("DO-NOT-USE"), "{e}");
+        assert!(e.is_invalid_input());
+    }
+}

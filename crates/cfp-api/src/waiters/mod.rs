@@ -1,0 +1,180 @@
+//! Waiting for long-running work: a diff job, a task, a task batch, an
+//! image rollout.
+//!
+//! [`Client::wait_for_diff`](crate::Client::wait_for_diff),
+//! [`wait_for_task`](crate::Client::wait_for_task),
+//! [`wait_for_batch`](crate::Client::wait_for_batch) and
+//! [`wait_for_rollout`](crate::Client::wait_for_rollout) return a
+//! [`Waiter`]: set a [`PollPolicy`] and a progress callback, then
+//! [`wait`](Waiter::wait) with a required deadline, or take the events as a
+//! stream with [`into_stream`](Waiter::into_stream).
+//!
+//! - `Ok(last)`: the work ended successfully.
+//! - [`WaitError::Unsuccessful`]: it ended without success (a failed or
+//!   squashed diff; a task done with error or cancelled; a batch with failed
+//!   or cancelled tasks; a rollout with failed machines, when asked).
+//! - [`WaitError::DeadlineExceeded`]: still going at the deadline (the work
+//!   goes on; only the waiting stops).
+//! - [`WaitError::Api`]: a poll failed (after the client's own retries).
+//!
+//! Waiting is a plain future: no task is spawned, and dropping the future
+//! stops it at once. Polls are scheduled from the server's ETA where it
+//! gives one (see [`PollPolicy`]).
+
+mod engine;
+mod policy;
+mod targets;
+
+use std::fmt;
+use std::time::Duration;
+
+use cfp_model::UnixTime;
+
+pub use engine::{WaitEvent, Waiter};
+pub use policy::PollPolicy;
+pub use targets::Watched;
+
+use crate::error::Error;
+
+/// What a waiter observed, reported on every change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress<T> {
+    /// The object as last read.
+    pub object: T,
+    /// Its state in a few words (`Running`, `in progress (1)`,
+    /// `2 of 3 tasks ended`, `4 pending, 10 completed, 0 failed`).
+    pub state: String,
+    /// Progress in percent, where known (a diff's `jobprogress`, a batch's
+    /// ended tasks, a rollout's completed machines).
+    pub percent: Option<u8>,
+    /// The server's estimate of completion (a diff's `jobeta`).
+    pub eta: Option<UnixTime>,
+    /// Counts, for a batch or a rollout.
+    pub counts: Option<Counts>,
+    /// Polls so far, this one included.
+    pub polls: u32,
+    /// Time since waiting started.
+    pub elapsed: Duration,
+    /// When the next poll is due, if there will be one.
+    pub next_poll_in: Option<Duration>,
+}
+
+/// Counts of a batch (tasks) or a rollout (machines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// All of them.
+    pub total: u64,
+    /// Ended well: tasks done, machines completed.
+    pub done: u64,
+    /// Failed: tasks done with error, machines unable to install.
+    pub failed: u64,
+    /// Cancelled tasks (0 for a rollout).
+    pub cancelled: u64,
+    /// Still to go: tasks not ended, machines pending.
+    pub pending: u64,
+}
+
+/// Why a wait did not end successfully.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError<T> {
+    /// The work ended without success; `last` is its final state.
+    #[error("{what} ended unsuccessfully: {reason}")]
+    Unsuccessful {
+        /// What was awaited, e.g. `task 42`.
+        what: String,
+        /// Why, in words.
+        reason: String,
+        /// The object as last read.
+        last: Box<T>,
+    },
+
+    /// The deadline passed first; the work itself goes on.
+    #[error("gave up waiting for {what} after {}: last seen {state}", fmt_duration(*.waited))]
+    DeadlineExceeded {
+        /// What was awaited.
+        what: String,
+        /// How long the wait took.
+        waited: Duration,
+        /// The last state seen, in words.
+        state: String,
+        /// The object as last read.
+        last: Box<T>,
+    },
+
+    /// A poll failed.
+    #[error(transparent)]
+    Api(#[from] Error),
+}
+
+impl<T> WaitError<T> {
+    /// The object as last read, if any poll succeeded.
+    pub fn last(&self) -> Option<&T> {
+        match self {
+            Self::Unsuccessful { last, .. } | Self::DeadlineExceeded { last, .. } => Some(last),
+            Self::Api(_) => None,
+        }
+    }
+
+    /// The work ended without success (CLI exit 5).
+    pub fn is_unsuccessful(&self) -> bool {
+        matches!(self, Self::Unsuccessful { .. })
+    }
+
+    /// The deadline passed first (CLI exit 6).
+    pub fn is_deadline_exceeded(&self) -> bool {
+        matches!(self, Self::DeadlineExceeded { .. })
+    }
+
+    /// The API error, if a poll failed.
+    pub fn api_error(&self) -> Option<&Error> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// `90s`, `5m`, `1h30m`, `250ms`.
+pub(crate) fn fmt_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
+impl<T> fmt::Display for Progress<T> {
+    /// `Running, 40%, eta 2025-11-23T12:25:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.state)?;
+        if let Some(p) = self.percent {
+            write!(f, ", {p}%")?;
+        }
+        if let Some(eta) = self.eta {
+            write!(f, ", eta {eta}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_the_cli_flags() {
+        assert_eq!(fmt_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(fmt_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(fmt_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(fmt_duration(Duration::from_secs(300)), "5m");
+    }
+}

@@ -1,0 +1,206 @@
+//! When to poll next: from the server's ETA where it gives one, else capped
+//! exponential backoff that starts over whenever progress changes.
+
+use std::time::{Duration, SystemTime};
+
+/// How a waiter schedules its polls.
+///
+/// After each poll that is not final, the next one is scheduled:
+///
+/// 1. When the server says when to look again — a diff job's `jobeta`, a
+///    scheduled task's or batch's `executeAt` — and that time is ahead, the
+///    next poll is [`eta_margin`](Self::eta_margin) after it.
+/// 2. Otherwise, capped exponential backoff: [`initial_delay`](Self::initial_delay),
+///    multiplied by [`backoff_factor`](Self::backoff_factor) after each poll
+///    that saw no change, up to [`max_delay`](Self::max_delay); any observed
+///    change (state, progress, counts) starts it over.
+///
+/// Every delay is kept within [`min_delay`](Self::min_delay) and
+/// [`max_delay`](Self::max_delay) (so a far ETA is still checked now and
+/// then, and an early failure is seen), and no poll is scheduled past the
+/// waiter's deadline: the last one happens at the deadline.
+///
+/// With an accurate ETA this polls a few times over a long job and notices
+/// its completion `eta_margin` after the ETA, where a fixed 1 s poller
+/// polls once a second. Server ETAs are wall-clock times: a skewed local
+/// clock shifts the polls by the skew (bounded by `max_delay`).
+///
+/// ```
+/// use std::time::Duration;
+/// use cfp_api::PollPolicy;
+///
+/// let default = PollPolicy::default();
+/// assert_eq!(default.initial_delay, Duration::from_secs(1));
+/// assert_eq!(default.max_delay, Duration::from_secs(30));
+/// let fixed = PollPolicy::fixed(Duration::from_secs(1));
+/// assert!(!fixed.follow_server_hints);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollPolicy {
+    /// The first backoff delay, and the delay after any change (default 1 s).
+    pub initial_delay: Duration,
+    /// The longest delay between polls (default 30 s).
+    pub max_delay: Duration,
+    /// The shortest delay between polls (default 250 ms).
+    pub min_delay: Duration,
+    /// How much the backoff grows after a poll without change (default 2).
+    pub backoff_factor: u32,
+    /// How long after the server's ETA or scheduled start to poll (default
+    /// 500 ms: ETAs are whole seconds).
+    pub eta_margin: Duration,
+    /// Schedule from the server's ETA and scheduled start times (default
+    /// `true`).
+    pub follow_server_hints: bool,
+}
+
+impl PollPolicy {
+    /// Polls every `interval`, ignoring server hints: the naive poller.
+    pub fn fixed(interval: Duration) -> Self {
+        Self {
+            initial_delay: interval,
+            max_delay: interval,
+            min_delay: interval,
+            backoff_factor: 1,
+            eta_margin: Duration::ZERO,
+            follow_server_hints: false,
+        }
+    }
+
+    /// The same policy with another initial delay.
+    pub fn with_initial_delay(mut self, d: Duration) -> Self {
+        self.initial_delay = d;
+        self
+    }
+
+    /// The same policy with another maximum delay.
+    pub fn with_max_delay(mut self, d: Duration) -> Self {
+        self.max_delay = d;
+        self
+    }
+
+    /// The same policy with another minimum delay.
+    pub fn with_min_delay(mut self, d: Duration) -> Self {
+        self.min_delay = d;
+        self
+    }
+
+    /// The same policy with another backoff factor (at least 1).
+    pub fn with_backoff_factor(mut self, f: u32) -> Self {
+        self.backoff_factor = f.max(1);
+        self
+    }
+
+    /// The same policy with another margin after server ETAs.
+    pub fn with_eta_margin(mut self, d: Duration) -> Self {
+        self.eta_margin = d;
+        self
+    }
+
+    /// The same policy, following server hints or not.
+    pub fn with_server_hints(mut self, follow: bool) -> Self {
+        self.follow_server_hints = follow;
+        self
+    }
+
+    fn clamp(&self, d: Duration) -> Duration {
+        d.max(self.min_delay).min(self.max_delay)
+    }
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        Self {
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            min_delay: Duration::from_millis(250),
+            backoff_factor: 2,
+            eta_margin: Duration::from_millis(500),
+            follow_server_hints: true,
+        }
+    }
+}
+
+/// The backoff state of one wait.
+#[derive(Debug)]
+pub(crate) struct Scheduler {
+    policy: PollPolicy,
+    backoff: Duration,
+}
+
+impl Scheduler {
+    pub(crate) fn new(policy: PollPolicy) -> Self {
+        Self {
+            policy,
+            backoff: policy.initial_delay,
+        }
+    }
+
+    /// The delay before the next poll, after a poll that saw a change (or
+    /// not) and a server hint (a wall-clock time to look again, if any).
+    pub(crate) fn next_delay(
+        &mut self,
+        changed: bool,
+        hint: Option<SystemTime>,
+        wall_now: SystemTime,
+    ) -> Duration {
+        let p = self.policy;
+        if changed {
+            self.backoff = p.initial_delay;
+        }
+        if p.follow_server_hints
+            && let Some(at) = hint
+            && let Ok(ahead) = at.duration_since(wall_now)
+            && !ahead.is_zero()
+        {
+            return p.clamp(ahead.saturating_add(p.eta_margin));
+        }
+        let delay = self.backoff;
+        self.backoff = self
+            .backoff
+            .saturating_mul(p.backoff_factor.max(1))
+            .min(p.max_delay);
+        p.clamp(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: SystemTime = SystemTime::UNIX_EPOCH;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn backoff_grows_to_the_cap_and_restarts_on_change() {
+        let mut s = Scheduler::new(PollPolicy::default());
+        let seen: Vec<_> = (0..7).map(|_| s.next_delay(false, None, NOW)).collect();
+        assert_eq!(seen, [1, 2, 4, 8, 16, 30, 30].map(secs));
+        assert_eq!(s.next_delay(true, None, NOW), secs(1));
+        assert_eq!(s.next_delay(false, None, NOW), secs(2));
+    }
+
+    #[test]
+    fn a_future_eta_is_followed_plus_the_margin_within_the_bounds() {
+        let mut s = Scheduler::new(PollPolicy::default());
+        let eta = |d| Some(NOW + d);
+        assert_eq!(
+            s.next_delay(true, eta(secs(10)), NOW),
+            Duration::from_millis(10_500)
+        );
+        assert_eq!(s.next_delay(true, eta(secs(600)), NOW), secs(30));
+        // A passed ETA falls back to backoff.
+        assert_eq!(s.next_delay(true, Some(NOW), NOW + secs(5)), secs(1));
+    }
+
+    #[test]
+    fn fixed_polls_at_one_interval_whatever_the_server_says() {
+        let mut s = Scheduler::new(PollPolicy::fixed(secs(1)));
+        for changed in [true, false, false] {
+            assert_eq!(s.next_delay(changed, Some(NOW + secs(100)), NOW), secs(1));
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! One call of every operation, succeeding and failing in every way.
+
+use std::time::Duration;
+
+use cfp_api::{Error, PollPolicy};
+use cfp_model::clanforge::{CreateImageDiff, GetImageStatus};
+use cfp_model::zstack::GetUploadJobDetails;
+use cfp_model::{
+    AccountServiceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId, OperationId,
+    TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
+};
+use cfp_transport::{MockResponse, TransportError};
+
+use super::*;
+
+fn upload() -> GetUploadJobDetails {
+    GetUploadJobDetails::new(ZStackImageId::new("ccf943310d86335bb3d2511ca8e14137").unwrap())
+}
+
+/// Runs one call of every operation, succeeding and failing in every way,
+/// and returns every error met.
+pub(crate) async fn exercise_everything(rig: &Rig) -> Vec<Error> {
+    let c = &rig.client;
+    let m = &rig.mock;
+    let mut errors = Vec::new();
+
+    // Successes, one per operation (some after a retry).
+    m.respond_once(
+        OperationId::GetTask,
+        MockResponse::status(503).retry_after_secs(1),
+    )
+    .respond(
+        OperationId::GetTask,
+        MockResponse::json(200, task_json(42, 1)),
+    );
+    m.respond(
+        OperationId::ListTasks,
+        MockResponse::json(200, format!("[{}]", task_json(42, 1))),
+    );
+    m.respond(
+        OperationId::ListTaskTemplates,
+        MockResponse::json(200, TEMPLATES),
+    );
+    m.respond(
+        OperationId::ListTaskBatches,
+        MockResponse::json(200, format!("[{}]", batch_json(3, 0, 0, 3))),
+    );
+    m.respond(
+        OperationId::GetTaskBatch,
+        MockResponse::json(200, batch_json(3, 0, 0, 3)),
+    );
+    m.respond(
+        OperationId::CreateTaskBatch,
+        MockResponse::json(200, batch_json(0, 0, 0, 3)),
+    );
+    m.respond(
+        OperationId::CancelTask,
+        MockResponse::json(200, task_json(42, 125)),
+    );
+    m.respond(
+        OperationId::CreateImageDiff,
+        MockResponse::json(200, diff_json(1, 0, None, false)),
+    );
+    m.respond(
+        OperationId::RetryImageDiff,
+        MockResponse::json(200, diff_json(1, 0, None, false)),
+    );
+    m.respond(
+        OperationId::GetImageDiffStatus,
+        MockResponse::json(200, diff_json(5, 100, None, false)),
+    );
+    m.respond(
+        OperationId::GetImageStatus,
+        MockResponse::json(200, image_status_json(0, 0, 3)),
+    );
+    m.respond(OperationId::GetUploadJobDetails, MockResponse::status(405));
+    m.respond(
+        OperationId::GetUploadJobDetailsByQuery,
+        MockResponse::json(200, UPLOAD_JOBS),
+    );
+
+    c.get_task(TaskId(42)).await.unwrap();
+    c.list_tasks().await.unwrap();
+    c.task_templates().await.unwrap();
+    c.list_task_batches().await.unwrap();
+    c.get_task_batch(TaskBatchId(7)).await.unwrap();
+    c.create_task_batch(&CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(2)))
+        .await
+        .unwrap();
+    c.cancel_task(TaskId(42)).await.unwrap();
+    let diff = CreateImageDiff {
+        account_service_id: AccountServiceId(1),
+        image_id: ImageId(2),
+        machine_id: MachineId(3),
+        diff_id: None,
+    };
+    c.create_image_diff(&diff).await.unwrap();
+    c.retry_image_diff(cfp_model::clanforge::RetryImageDiff {
+        account_service_id: AccountServiceId(1),
+        diff_id: DiffId(5),
+    })
+    .await
+    .unwrap();
+    c.upload_job_details(&upload()).await.unwrap();
+    let status = GetImageStatus {
+        account_service_id: AccountServiceId(1),
+        image_id: ImageId(2),
+        detail: true,
+    };
+    c.image_status(status).await.unwrap();
+    c.wait_for_diff(AccountServiceId(1), DiffId(5))
+        .poll_policy(PollPolicy::default())
+        .wait(Duration::from_secs(60))
+        .await
+        .unwrap();
+
+    // Invalid input.
+    errors.push(
+        c.create_task_batch(&CreateTaskBatch::for_instances(TaskTemplateId(1), []))
+            .await
+            .unwrap_err(),
+    );
+    // Transport: never sent, and timed out.
+    m.respond_once(
+        OperationId::ToggleTaskPause,
+        MockResponse::error(TransportError::connect("connection refused")),
+    );
+    m.respond(OperationId::ToggleTaskPause, MockResponse::hang());
+    errors.push(c.toggle_task_pause(TaskId(42)).await.unwrap_err());
+    // HTTP status with an HTML page.
+    m.respond(
+        OperationId::GetTask,
+        MockResponse::html(502, "<html><title>502 Bad Gateway</title></html>"),
+    );
+    errors.push(c.get_task(TaskId(42)).await.unwrap_err());
+    // Service errors, one per surface.
+    m.respond(
+        OperationId::CreateImageDiff,
+        MockResponse::json(401, r#"{"success": false, "error": true, "error_code": 401, "error_message": "invalid credentials"}"#),
+    );
+    errors.push(c.create_image_diff(&diff).await.unwrap_err());
+    m.respond(
+        OperationId::ListTasks,
+        MockResponse::json(
+            403,
+            r#"{"errorCode": 403, "errorMessage": "Forbidden", "errors": []}"#,
+        ),
+    );
+    errors.push(c.list_tasks().await.unwrap_err());
+    m.respond(
+        OperationId::GetUploadJobDetailsByQuery,
+        MockResponse::json(
+            401,
+            r#"{"error": {"code": "ID.1001", "description": "session expired"}}"#,
+        ),
+    );
+    errors.push(c.upload_job_details(&upload()).await.unwrap_err());
+    // Decode.
+    m.respond(
+        OperationId::GetTaskBatch,
+        MockResponse::json(200, r#"{"id": "seven"}"#),
+    );
+    errors.push(c.get_task_batch(TaskBatchId(7)).await.unwrap_err());
+    // Task state.
+    m.respond(
+        OperationId::GetTask,
+        MockResponse::json(200, task_json(42, 127)),
+    );
+    errors.push(c.pause_task(TaskId(42)).await.unwrap_err());
+    errors
+}

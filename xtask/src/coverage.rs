@@ -14,7 +14,7 @@ use crate::spec::Op;
 /// Crates whose issue has not been done yet: their missing operations are
 /// listed, not failed, as long as the crate covers none at all. Empty this
 /// as each crate lands.
-const NOT_BUILT_YET: &[&str] = &["cfp-api", "cfp-testkit", "cfp-cli"];
+const NOT_BUILT_YET: &[&str] = &["cfp-testkit", "cfp-cli"];
 
 struct Target {
     krate: &'static str,

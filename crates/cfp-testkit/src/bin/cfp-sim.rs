@@ -1,0 +1,152 @@
+//! `cfp-sim`: the simulator of the three control-plane APIs, on its own.
+//!
+//! ```text
+//! cfp-sim [--addr 127.0.0.1:8080] [--speed N] [--seed N] [--fault-rate P] [--tls [--ca-out FILE]]
+//! ```
+//!
+//! The first line on stdout is `listening on http://ADDR` (or `https://`).
+//! It serves the default world with the demo credentials until Ctrl-C (or
+//! SIGTERM), then exits cleanly. On an address other than loopback it warns
+//! on stderr, and the `/_sim/` admin routes require the token it prints on
+//! stdout (`admin token: …`, in the `X-Sim-Token` header).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cfp_testkit::{ClockMode, FaultPlan, Journal, Simulator};
+use clap::Parser;
+
+/// Serve a stateful simulator of the Clanforge, task and ZStack APIs.
+#[derive(Debug, Parser)]
+#[command(name = "cfp-sim", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Simulated seconds per real second (1 real time, 0 a stopped clock
+    /// moved with POST /_sim/clock/advance).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Seed for every random decision (durations, failures, faults).
+    #[arg(long, default_value_t = cfp_testkit::DEFAULT_SEED)]
+    seed: u64,
+    /// Fraction of requests (0 to 1) that get a random fault.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    fault_rate: f64,
+    /// Serve HTTPS with a generated self-signed certificate.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls, write the certificate (PEM) here, for clients to trust.
+    #[arg(long, requires = "tls")]
+    ca_out: Option<PathBuf>,
+    /// Journal entries kept (oldest dropped).
+    #[arg(long, default_value_t = Journal::DEFAULT_CAPACITY)]
+    journal_capacity: usize,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let p: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p} is not between 0 and 1"))
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "cfp-sim: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let mut stderr = std::io::stderr();
+    if !args.speed.is_finite() || args.speed < 0.0 {
+        let _ = writeln!(stderr, "cfp-sim: --speed must be a number >= 0");
+        return ExitCode::from(2);
+    }
+    let sim = Simulator::builder()
+        .bind(args.addr)
+        .seed(args.seed)
+        .clock(ClockMode::from_speed(args.speed))
+        .faults(FaultPlan::none().rate(args.fault_rate))
+        .tls(args.tls)
+        .journal_capacity(args.journal_capacity)
+        .start()
+        .await;
+    let sim = match sim {
+        Ok(sim) => sim,
+        Err(e) => {
+            let _ = writeln!(stderr, "cfp-sim: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The certificate is on disk before the first line says where to go.
+    if let (Some(path), Some(pem)) = (&args.ca_out, sim.ca_certificate_pem())
+        && let Err(e) = std::fs::write(path, pem)
+    {
+        let _ = writeln!(stderr, "cfp-sim: cannot write {}: {e}", path.display());
+        sim.shutdown().await;
+        return ExitCode::FAILURE;
+    }
+    let scheme = if args.tls { "https" } else { "http" };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {scheme}://{}", sim.addr());
+        if let Some(token) = sim.admin_token() {
+            let _ = writeln!(out, "admin token: {token}");
+        }
+        let _ = out.flush();
+    }
+    if !sim.addr().ip().is_loopback() {
+        let _ = writeln!(
+            stderr,
+            "cfp-sim: warning: listening on {}, not loopback: anyone who can reach it can call \
+             the simulated APIs with the demo credentials; the /_sim/ admin routes need the \
+             admin token (X-Sim-Token header)",
+            sim.addr()
+        );
+    }
+    let _ = writeln!(
+        stderr,
+        "cfp-sim: default world, seed {}, speed {}; Ctrl-C to stop",
+        args.seed, args.speed
+    );
+    wait_for_signal().await;
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C (SIGINT), or SIGTERM on Unix.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

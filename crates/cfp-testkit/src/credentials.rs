@@ -1,0 +1,165 @@
+//! The credentials the simulator accepts, one set per surface.
+
+use std::fmt;
+
+use base64::Engine as _;
+
+/// The credentials the simulator accepts: a Clanforge key and secret (HTTP
+/// Basic), a task API token (`PRIVATE-TOKEN`) and a ZStack session
+/// (`Authorization: OAuth <session>`).
+///
+/// `Debug` never shows the values.
+///
+/// ```
+/// let c = cfp_testkit::Credentials::demo();
+/// assert_eq!(c.task_token, "demo");
+/// assert!(!format!("{c:?}").contains("demo"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The Clanforge API key (the Basic user name).
+    pub clanforge_key: String,
+    /// The Clanforge API secret (the Basic password).
+    pub clanforge_secret: String,
+    /// The task API token, sent in the `PRIVATE-TOKEN` header.
+    pub task_token: String,
+    /// The ZStack session UUID, sent as `Authorization: OAuth <session>`.
+    pub zstack_session: String,
+}
+
+impl Credentials {
+    /// The demo credentials: key `demo`, secret `demo`, token `demo`,
+    /// session `demo`.
+    pub fn demo() -> Self {
+        Self {
+            clanforge_key: "demo".into(),
+            clanforge_secret: "demo".into(),
+            task_token: "demo".into(),
+            zstack_session: "demo".into(),
+        }
+    }
+
+    /// The `Authorization` header value a Clanforge client sends.
+    pub fn clanforge_basic_header(&self) -> String {
+        let raw = format!("{}:{}", self.clanforge_key, self.clanforge_secret);
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+    }
+
+    /// The `Authorization` header value a ZStack client sends.
+    pub fn zstack_oauth_header(&self) -> String {
+        format!("OAuth {}", self.zstack_session)
+    }
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self::demo()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("clanforge_key", &"** redacted **")
+            .field("clanforge_secret", &"** redacted **")
+            .field("task_token", &"** redacted **")
+            .field("zstack_session", &"** redacted **")
+            .finish()
+    }
+}
+
+/// What the server checks requests against, precomputed. `Debug` shows
+/// nothing of it.
+#[derive(Clone)]
+pub(crate) struct AuthCheck {
+    /// `Basic base64(key:secret)` as most clients write it (fast path).
+    basic_header: Vec<u8>,
+    basic_user: Vec<u8>,
+    basic_password: Vec<u8>,
+    task_token: String,
+    zstack_session: String,
+}
+
+impl fmt::Debug for AuthCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthCheck(** redacted **)")
+    }
+}
+
+impl AuthCheck {
+    pub(crate) fn new(c: &Credentials) -> Self {
+        Self {
+            basic_header: c.clanforge_basic_header().into_bytes(),
+            basic_user: c.clanforge_key.as_bytes().to_vec(),
+            basic_password: c.clanforge_secret.as_bytes().to_vec(),
+            task_token: c.task_token.clone(),
+            zstack_session: c.zstack_session.clone(),
+        }
+    }
+
+    /// `Authorization: Basic base64(key:secret)`; the scheme is
+    /// case-insensitive.
+    pub(crate) fn clanforge(&self, authorization: Option<&[u8]>) -> bool {
+        if authorization == Some(self.basic_header.as_slice()) {
+            return true;
+        }
+        let Some(value) = authorization.and_then(|v| std::str::from_utf8(v).ok()) else {
+            return false;
+        };
+        let Some((scheme, token)) = value.trim().split_once(' ') else {
+            return false;
+        };
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return false;
+        }
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else {
+            return false;
+        };
+        let Some(colon) = decoded.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        decoded[..colon] == self.basic_user[..] && decoded[colon + 1..] == self.basic_password[..]
+    }
+
+    /// `PRIVATE-TOKEN: <token>`.
+    pub(crate) fn task(&self, token: Option<&[u8]>) -> bool {
+        token.is_some_and(|t| t == self.task_token.as_bytes())
+    }
+
+    /// `Authorization: OAuth <session>`; the word OAuth is case-insensitive.
+    pub(crate) fn zstack(&self, authorization: Option<&[u8]>) -> bool {
+        let Some(value) = authorization.and_then(|v| std::str::from_utf8(v).ok()) else {
+            return false;
+        };
+        match value.trim().split_once(' ') {
+            Some((scheme, session)) => {
+                scheme.eq_ignore_ascii_case("oauth") && session.trim() == self.zstack_session
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_surface_checks_its_own_scheme() {
+        let c = Credentials::demo();
+        let check = AuthCheck::new(&c);
+        assert!(check.clanforge(Some(c.clanforge_basic_header().as_bytes())));
+        assert!(check.clanforge(Some(b"basic ZGVtbzpkZW1v")));
+        assert!(!check.clanforge(Some(b"Basic ZGVtbzp3cm9uZw==")));
+        assert!(!check.clanforge(Some(b"Bearer demo")));
+        assert!(!check.clanforge(None));
+        assert!(check.task(Some(b"demo")));
+        assert!(!check.task(Some(b"demo2")));
+        assert!(check.zstack(Some(b"OAuth demo")));
+        assert!(!check.zstack(Some(b"Basic demo")));
+        assert!(!check.zstack(Some(b"OAuth other")));
+    }
+}

@@ -1,0 +1,173 @@
+//! The API routes: each operation of the contract, found with the generated
+//! table (`OperationId::route`), checked for its surface's credentials and
+//! answered from the world.
+
+mod clanforge;
+mod task;
+mod zstack;
+
+use bytes::Bytes;
+use cfp_model::{OperationId, Surface};
+use http::header::{HeaderName, HeaderValue};
+use http::{HeaderMap, StatusCode};
+
+use crate::server::Shared;
+
+/// An answer, before faults touch it.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: &'static str,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) body: Bytes,
+}
+
+impl Reply {
+    pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub(crate) fn ok(body: impl Into<Bytes>) -> Self {
+        Self::json(StatusCode::OK, body)
+    }
+
+    /// A JSON value as the body (serialising a `Value` cannot fail).
+    pub(crate) fn value(status: StatusCode, v: &impl serde::Serialize) -> Self {
+        Self::json(status, serde_json::to_vec(v).unwrap_or_default())
+    }
+
+    pub(crate) fn header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((name, v));
+        }
+        self
+    }
+}
+
+/// One API call, parsed.
+#[derive(Debug)]
+pub(crate) struct Call<'a> {
+    pub(crate) op: OperationId,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: &'a Bytes,
+    /// The path's `{…}` values, percent-decoded, in template order.
+    pub(crate) params: Vec<String>,
+    /// Simulated Unix seconds.
+    pub(crate) now: i64,
+}
+
+impl Call<'_> {
+    /// The first value of a query parameter.
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A path value by position.
+    pub(crate) fn param(&self, i: usize) -> &str {
+        self.params.get(i).map_or("", String::as_str)
+    }
+}
+
+/// Parses a positive decimal id (`None` for anything else).
+pub(crate) fn parse_id(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok().filter(|n| *n > 0)
+}
+
+/// The resource a call is about, for fault rules: the last path value, or
+/// diff create's `diffid`.
+pub(crate) fn resource(
+    op: OperationId,
+    params: &[String],
+    query: &[(String, String)],
+) -> Option<String> {
+    match op {
+        OperationId::CreateImageDiff => query
+            .iter()
+            .find(|(k, _)| k == "diffid")
+            .map(|(_, v)| v.clone()),
+        _ => params.last().cloned(),
+    }
+}
+
+/// The resource's state, for fault rules that match on it.
+pub(crate) fn resource_state(
+    shared: &Shared,
+    op: OperationId,
+    resource: &str,
+    now: i64,
+) -> Option<i64> {
+    let id = parse_id(resource)?;
+    let world = shared.world.read();
+    match op {
+        OperationId::CreateImageDiff
+        | OperationId::RetryImageDiff
+        | OperationId::GetImageDiffStatus => world.diff_state(cfp_model::DiffId(id), now),
+        OperationId::GetTask | OperationId::ToggleTaskPause | OperationId::CancelTask => {
+            world.task_state(cfp_model::TaskId(id), now)
+        }
+        _ => None,
+    }
+}
+
+/// Answers one call: the surface's credentials first, then the operation.
+pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>) -> Reply {
+    let header = |name: &str| call.headers.get(name).map(HeaderValue::as_bytes);
+    // A ZStack build that declares the call a GET has no PUT route at all.
+    if call.op == OperationId::GetUploadJobDetails && !shared.world.read().world.zstack_put_allowed
+    {
+        return zstack::method_not_allowed();
+    }
+    match call.op.spec().surface {
+        Surface::Clanforge if !shared.auth.clanforge(header("authorization")) => {
+            return clanforge::unauthorized("invalid credentials");
+        }
+        Surface::Task if !shared.auth.task(header("private-token")) => {
+            return task::forbidden();
+        }
+        Surface::ZStack if !shared.auth.zstack(header("authorization")) => {
+            return zstack::unauthorized();
+        }
+        _ => {}
+    }
+    match call.op {
+        OperationId::CreateImageDiff => clanforge::create_image_diff(shared, call),
+        OperationId::RetryImageDiff => clanforge::retry_image_diff(shared, call),
+        OperationId::GetImageDiffStatus => clanforge::get_image_diff_status(shared, call),
+        OperationId::GetImageStatus => clanforge::get_image_status(shared, call),
+        OperationId::ListTaskTemplates => task::list_task_templates(shared, call),
+        OperationId::ListTasks => task::list_tasks(shared, call),
+        OperationId::CreateTaskBatch => task::create_task_batch(shared, call),
+        OperationId::GetTask => task::get_task(shared, call),
+        OperationId::ToggleTaskPause => task::toggle_task_pause(shared, call),
+        OperationId::CancelTask => task::cancel_task(shared, call),
+        OperationId::ListTaskBatches => task::list_task_batches(shared, call),
+        OperationId::GetTaskBatch => task::get_task_batch(shared, call),
+        OperationId::GetUploadJobDetails => zstack::get_upload_job_details(shared, call),
+        OperationId::GetUploadJobDetailsByQuery => {
+            zstack::get_upload_job_details_by_query(shared, call)
+        }
+    }
+}
+
+/// The body of an injected error status, in the surface's error shape.
+pub(crate) fn fault_reply(surface: Option<Surface>, status: StatusCode) -> Reply {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    match surface {
+        Some(Surface::Clanforge) => clanforge::envelope(status, i64::from(status.as_u16()), reason),
+        Some(Surface::Task) => task::error(status, i64::from(status.as_u16()), reason),
+        Some(Surface::ZStack) => zstack::error(status, "SYS.1000", reason, "simulated failure"),
+        None => Reply::value(status, &serde_json::json!({ "error": reason })),
+    }
+}

@@ -1,0 +1,534 @@
+//! The HTTP server: hyper 1 over loopback (or another address), HTTP/1.1
+//! with keep-alive, optionally behind TLS. Each request is routed, faults are
+//! applied, and the exchange is journaled.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use cfp_model::{Method, OperationId, Surface};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use crate::admin;
+use crate::clock::SimClock;
+use crate::credentials::AuthCheck;
+use crate::faults::{Fault, Faults, RequestFacts, RetryAfter};
+use crate::journal::{Journal, JournalEntry, redact};
+use crate::routes::{self, Call, Reply};
+use crate::world::WorldHandle;
+
+/// The largest request body read (1 MiB).
+const MAX_BODY: usize = 1 << 20;
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) clock: SimClock,
+    pub(crate) journal: Journal,
+    pub(crate) world: WorldHandle,
+    pub(crate) faults: Faults,
+    pub(crate) auth: AuthCheck,
+    pub(crate) admin_token: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Bodies
+
+enum Step {
+    Data(Bytes),
+    Pause(Duration),
+    Reset,
+}
+
+/// A response body: all at once, or scripted (part, pause, rest or reset).
+pub(crate) struct SimBody {
+    steps: VecDeque<Step>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    reset: Option<Arc<AtomicBool>>,
+    exact: Option<u64>,
+}
+
+impl SimBody {
+    pub(crate) fn full(b: impl Into<Bytes>) -> Self {
+        let b = b.into();
+        Self {
+            exact: Some(b.len() as u64),
+            steps: VecDeque::from([Step::Data(b)]),
+            sleep: None,
+            reset: None,
+        }
+    }
+
+    fn scripted(steps: Vec<Step>, reset: Option<Arc<AtomicBool>>) -> Self {
+        Self {
+            steps: steps.into(),
+            sleep: None,
+            reset,
+            exact: None,
+        }
+    }
+}
+
+impl Body for SimBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(sleep) = this.sleep.as_mut() {
+                ready!(sleep.as_mut().poll(cx));
+                this.sleep = None;
+            }
+            match this.steps.pop_front() {
+                None => return Poll::Ready(None),
+                Some(Step::Data(b)) => return Poll::Ready(Some(Ok(Frame::data(b)))),
+                Some(Step::Pause(d)) => this.sleep = Some(Box::pin(tokio::time::sleep(d))),
+                Some(Step::Reset) => {
+                    if let Some(flag) = &this.reset {
+                        flag.store(true, Ordering::Release);
+                    }
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::ConnectionReset,
+                        "simulated connection reset",
+                    ))));
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.steps.is_empty() && self.sleep.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.exact
+            .map_or_else(SizeHint::default, SizeHint::with_exact)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Connections
+
+/// A TCP stream that resets (RST) instead of closing (FIN) once its flag is
+/// set, for the connection-reset fault.
+struct ResettableStream {
+    tcp: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ResettableStream {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::Acquire) {
+            // A zero linger makes close() send RST at once; it never blocks
+            // (tokio deprecates set_linger for non-zero values, which do).
+            #[allow(deprecated)]
+            let _ = self.tcp.set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for ResettableStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResettableStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+}
+
+/// Accepts connections until `shutdown` says stop, then closes them
+/// gracefully (in-flight requests get up to two seconds).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+                continue;
+            }
+            accepted = listener.accept() => accepted,
+        };
+        let tcp = match accepted {
+            Ok((tcp, _)) => tcp,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let reset = Arc::new(AtomicBool::new(false));
+        let stream = ResettableStream {
+            tcp,
+            reset: reset.clone(),
+        };
+        let shared = shared.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                let reset = reset.clone();
+                async move { Ok::<_, Infallible>(handle(&shared, &reset, req).await) }
+            });
+            let mut builder = http1::Builder::new();
+            builder.keep_alive(true).timer(TokioTimer::new());
+            let result = match tls {
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls_stream) => {
+                        watcher
+                            .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
+                            .await
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "TLS handshake failed");
+                        return;
+                    }
+                },
+                None => {
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(2), graceful.shutdown()).await;
+}
+
+// ---------------------------------------------------------------------------
+// Requests
+
+fn model_method(m: &http::Method) -> Option<Method> {
+    Some(match *m {
+        http::Method::GET => Method::Get,
+        http::Method::POST => Method::Post,
+        http::Method::PUT => Method::Put,
+        http::Method::DELETE => Method::Delete,
+        _ => return None,
+    })
+}
+
+fn decode_segment(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The methods the contract serves on `path`.
+fn methods_on(path: &str) -> Vec<&'static str> {
+    OperationId::ALL
+        .iter()
+        .filter(|op| cfp_model::operation::path_values(op.spec().path, path).is_some())
+        .map(|op| op.spec().method.as_str())
+        .collect()
+}
+
+fn response(reply: Reply, body: SimBody, extra_len: Option<usize>) -> Response<SimBody> {
+    let mut resp = Response::new(body);
+    *resp.status_mut() = reply.status;
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    if let Some(len) = extra_len {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    for (name, value) in reply.headers {
+        headers.append(name, value);
+    }
+    resp
+}
+
+fn retry_after_header(r: RetryAfter) -> String {
+    match r {
+        RetryAfter::Seconds(s) => s.to_string(),
+        RetryAfter::HttpDate(s) => {
+            // Rounded up to the next whole second, so that a client waiting
+            // until that date waits at least `s` seconds.
+            let at = SystemTime::now() + Duration::from_secs(s) + Duration::from_millis(999);
+            httpdate::fmt_http_date(at)
+        }
+    }
+}
+
+const HTML_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><title>{status}</title></head>\n<body>\n<center><h1>{status}</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n";
+
+/// The answer of a fault that stops the request before the service.
+fn fault_reply(fault: Fault, surface: Option<Surface>) -> Option<(Reply, Option<Duration>)> {
+    let status_of = |s: u16| StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Some(match fault {
+        Fault::Status { status } => (routes::fault_reply(surface, status_of(status)), None),
+        Fault::TooManyRequests { retry_after } => (
+            routes::fault_reply(surface, StatusCode::TOO_MANY_REQUESTS)
+                .header(RETRY_AFTER, &retry_after_header(retry_after)),
+            Some(retry_after.delay()),
+        ),
+        Fault::Unavailable { retry_after } => (
+            routes::fault_reply(surface, StatusCode::SERVICE_UNAVAILABLE)
+                .header(RETRY_AFTER, &retry_after_header(retry_after)),
+            Some(retry_after.delay()),
+        ),
+        Fault::HtmlErrorPage { status } => {
+            let status = status_of(status);
+            let line = format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error")
+            );
+            let mut reply = Reply::json(status, HTML_PAGE.replace("{status}", &line));
+            reply.content_type = "text/html";
+            (reply, None)
+        }
+        Fault::Latency { .. }
+        | Fault::ConnectionReset
+        | Fault::TruncatedJson
+        | Fault::SlowBody { .. } => return None,
+    })
+}
+
+/// The body of a reply, mangled by a fault that lets the service answer.
+fn body_for(
+    reply: &Reply,
+    fault: Option<Fault>,
+    reset: &Arc<AtomicBool>,
+) -> (SimBody, Option<usize>) {
+    let body = reply.body.clone();
+    let half = body.len() / 2;
+    match fault {
+        Some(Fault::TruncatedJson) => (SimBody::full(body.slice(..half)), None),
+        Some(Fault::ConnectionReset) => (
+            SimBody::scripted(
+                vec![
+                    Step::Data(body.slice(..half)),
+                    Step::Pause(Duration::from_millis(20)),
+                    Step::Reset,
+                ],
+                Some(reset.clone()),
+            ),
+            Some(body.len()),
+        ),
+        Some(Fault::SlowBody { millis }) => (
+            SimBody::scripted(
+                vec![
+                    Step::Data(body.slice(..half)),
+                    Step::Pause(Duration::from_millis(millis)),
+                    Step::Data(body.slice(half..)),
+                ],
+                None,
+            ),
+            Some(body.len()),
+        ),
+        _ => (SimBody::full(body), None),
+    }
+}
+
+/// Serves one request.
+async fn handle(
+    shared: &Shared,
+    reset: &Arc<AtomicBool>,
+    req: Request<Incoming>,
+) -> Response<SimBody> {
+    let received = Instant::now();
+    let sim_time = shared.clock.now();
+    let (parts, incoming) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let body = match Limited::new(incoming, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            let reply = Reply::value(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &serde_json::json!({"error": "the request body is too large or was cut"}),
+            );
+            return response(reply.clone(), SimBody::full(reply.body), None);
+        }
+    };
+
+    if path == "/_sim" || path.starts_with("/_sim/") {
+        let reply = admin::handle(
+            shared,
+            &parts.method,
+            &path,
+            query.as_deref(),
+            &parts.headers,
+            &body,
+        );
+        let body = reply.body.clone();
+        return response(reply, SimBody::full(body), None);
+    }
+
+    let seq = shared.journal.next_seq();
+    let op = model_method(&parts.method).and_then(|m| OperationId::route(m, &path));
+    let params: Vec<String> = op
+        .and_then(|op| cfp_model::operation::path_values(op.spec().path, &path))
+        .map(|vals| vals.into_iter().map(decode_segment).collect())
+        .unwrap_or_default();
+    let query_pairs: Vec<(String, String)> = match query.as_deref() {
+        Some(q) if !q.is_empty() => serde_urlencoded::from_str(q).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let now = sim_time.as_second();
+
+    // Faults come first: they stand for the network and the proxies.
+    let resource = op.and_then(|op| routes::resource(op, &params, &query_pairs));
+    let state = match (op, resource.as_deref()) {
+        (Some(op), Some(res)) if shared.faults.needs_state() => {
+            routes::resource_state(shared, op, res, now)
+        }
+        _ => None,
+    };
+    let decision = shared.faults.decide(
+        &RequestFacts {
+            operation: op,
+            resource: resource.as_deref(),
+        },
+        state,
+    );
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let surface = op.map(|op| op.spec().surface);
+    let stopped = decision.fault.and_then(|f| fault_reply(f, surface));
+    let (reply, retry_after) = match stopped {
+        Some((reply, retry_after)) => (reply, retry_after),
+        None => {
+            let now = if decision.latency.is_zero() {
+                now
+            } else {
+                shared.clock.now_secs()
+            };
+            let reply = match op {
+                Some(op) => routes::dispatch(
+                    shared,
+                    &Call {
+                        op,
+                        headers: &parts.headers,
+                        query: query_pairs,
+                        body: &body,
+                        params,
+                        now,
+                    },
+                ),
+                None => unrouted(&parts.method, &path),
+            };
+            (reply, None)
+        }
+    };
+    let (sim_body, content_length) = body_for(&reply, decision.fault, reset);
+
+    let mut fault_name = decision.fault.map(|f| f.name());
+    if fault_name.is_none() && !decision.latency.is_zero() {
+        fault_name = Some(format!("latency-{}ms", decision.latency.as_millis()));
+    }
+    tracing::debug!(
+        method = %parts.method,
+        path = %path,
+        status = reply.status.as_u16(),
+        fault = fault_name.as_deref(),
+        "request"
+    );
+    shared.journal.record(JournalEntry {
+        seq,
+        operation: op,
+        method: parts.method.as_str().to_owned(),
+        path,
+        query,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let name = n.as_str();
+                (
+                    name.to_owned(),
+                    redact(name, &String::from_utf8_lossy(v.as_bytes())),
+                )
+            })
+            .collect(),
+        body,
+        sim_time,
+        received,
+        status: reply.status.as_u16(),
+        fault: fault_name,
+        retry_after,
+    });
+    response(reply, sim_body, content_length)
+}
+
+/// No operation of the contract: 405 when the path exists with other
+/// methods, else 404.
+fn unrouted(method: &http::Method, path: &str) -> Reply {
+    let allowed = methods_on(path);
+    if allowed.is_empty() {
+        return Reply::value(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"error": format!("no route for {method} {path}")}),
+        );
+    }
+    Reply::value(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &serde_json::json!({"error": format!("{method} is not allowed on {path}")}),
+    )
+    .header(http::header::ALLOW, &allowed.join(", "))
+}

@@ -1,0 +1,274 @@
+//! Image diff jobs: Created → Pending → Queued → Running → Complete or
+//! Failed, as a function of the clock.
+
+use cfp_model::{
+    AccountServiceId, DiffId, DiffInfo, DiffJob, DiffStatus, ImageId, JobState, MachineId,
+    TimeForm, UnixTime,
+};
+use serde_json::Value;
+
+use super::Timings;
+use crate::rng::{Tag, between, hash, unit};
+
+/// One diff job and what was done to it.
+#[derive(Debug, Clone)]
+pub(crate) struct DiffRecord {
+    pub(crate) id: DiffId,
+    pub(crate) asid: AccountServiceId,
+    pub(crate) image: ImageId,
+    pub(crate) machine: MachineId,
+    /// When the current attempt was created (a retry starts a new one).
+    pub(crate) created: i64,
+    /// 0 for the first run, then one more per retry.
+    pub(crate) attempt: u64,
+    /// A failure forced at run time: when, and the message.
+    pub(crate) forced_failure: Option<(i64, String)>,
+    /// Forced to fail while running, from `fail_next_diffs`.
+    pub(crate) fail_when_running: Option<String>,
+}
+
+/// The state of a diff job at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DiffView {
+    pub(crate) state: JobState,
+    pub(crate) progress: u32,
+    pub(crate) started: Option<i64>,
+    pub(crate) eta: Option<i64>,
+    pub(crate) updated: i64,
+    pub(crate) error: Option<String>,
+}
+
+impl DiffRecord {
+    /// The times at which the current attempt enters Pending, Queued,
+    /// Running and ends.
+    fn schedule(&self, seed: u64, t: &Timings) -> [i64; 4] {
+        let running = between(
+            hash(seed, Tag::DiffRunning, &[self.id.0, self.attempt]),
+            *t.diff_running.start(),
+            *t.diff_running.end(),
+        )
+        .max(1);
+        let t1 = self.created + secs(t.diff_created);
+        let t2 = t1 + secs(t.diff_pending);
+        let t3 = t2 + secs(t.diff_queued);
+        [t1, t2, t3, t3 + secs(running)]
+    }
+
+    /// When and why the current attempt fails, if it does.
+    fn failure(&self, seed: u64, t: &Timings, failure_rate: f64) -> Option<(i64, String)> {
+        let [_, _, t3, t4] = self.schedule(seed, t);
+        let at_point = |message: String| {
+            let point = between(
+                hash(seed, Tag::DiffFailPoint, &[self.id.0, self.attempt]),
+                10,
+                90,
+            );
+            let at = t3 + (t4 - t3) * i64::try_from(point).unwrap_or(50) / 100;
+            (at, message)
+        };
+        let natural = (unit(hash(seed, Tag::DiffFails, &[self.id.0, self.attempt])) < failure_rate)
+            .then(|| at_point(format!("machine {} did not answer", self.machine)));
+        let planned = self.fail_when_running.clone().map(at_point);
+        [natural, planned, self.forced_failure.clone()]
+            .into_iter()
+            .flatten()
+            .filter(|(at, _)| *at < t4)
+            .min_by_key(|(at, _)| *at)
+    }
+
+    /// The job at `now`.
+    pub(crate) fn view(&self, seed: u64, t: &Timings, failure_rate: f64, now: i64) -> DiffView {
+        let [t1, t2, t3, t4] = self.schedule(seed, t);
+        let progress_at = |at: i64| -> u32 {
+            if at < t3 {
+                return 0;
+            }
+            let pct = ((at - t3) * 100 / (t4 - t3).max(1)).clamp(0, 100);
+            u32::try_from(pct).unwrap_or(100)
+        };
+        if let Some((at, message)) = self.failure(seed, t, failure_rate)
+            && now >= at
+        {
+            return DiffView {
+                state: JobState::Failed,
+                progress: progress_at(at).min(99),
+                started: (at >= t3).then_some(t3),
+                eta: None,
+                updated: at,
+                error: Some(message),
+            };
+        }
+        let (state, updated) = if now < t1 {
+            (JobState::Created, self.created)
+        } else if now < t2 {
+            (JobState::Pending, t1)
+        } else if now < t3 {
+            (JobState::Queued, t2)
+        } else if now < t4 {
+            let p = i64::from(progress_at(now));
+            (JobState::Running, t3 + (t4 - t3) * p / 100)
+        } else {
+            (JobState::Complete, t4)
+        };
+        DiffView {
+            progress: match state {
+                JobState::Complete => 100,
+                JobState::Running => progress_at(now).min(99),
+                _ => 0,
+            },
+            started: (now >= t3).then_some(t3),
+            eta: (state != JobState::Created).then_some(t4),
+            updated,
+            error: None,
+            state,
+        }
+    }
+
+    /// The job at `now`, as answered by create, retry (`with_success`) or
+    /// status. Absent optional fields are written `null` while the job is
+    /// Created, as in the vendor's retry example.
+    pub(crate) fn job_json(&self, view: &DiffView, with_success: bool, status: bool) -> Value {
+        let job = DiffJob {
+            diff_id: self.id,
+            created: time(self.created),
+            error: match (&view.error, view.state.clone()) {
+                (Some(e), _) => Some(e.clone()),
+                (None, JobState::Complete) => Some(String::new()),
+                (None, _) => None,
+            },
+            eta: view.eta.map(time),
+            failed: view.state == JobState::Failed,
+            progress: view.progress,
+            started: view.started.map(|s| time(s).in_form(TimeForm::String)),
+            state_id: view.state.id(),
+            state_name: match (&view.state, status) {
+                // The vendor spells state 5 both ways; status says "Completed".
+                (JobState::Complete, true) => "Completed".into(),
+                (s, _) => s.name().to_owned(),
+            },
+            updated: time(view.updated),
+            success: with_success.then_some(true),
+        };
+        let mut value = serde_json::to_value(&job).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut value {
+            for field in ["joberror", "jobeta", "jobstart"] {
+                if view.state == JobState::Created || view.state == JobState::Failed {
+                    map.entry(field).or_insert(Value::Null);
+                }
+            }
+        }
+        value
+    }
+
+    /// The status answer, with the game, image and machine objects when
+    /// `info` is set.
+    pub(crate) fn status_json(&self, view: &DiffView, info: Option<[DiffInfo; 3]>) -> Value {
+        let mut value = self.job_json(view, false, true);
+        if let (Some([game, image, machine]), Value::Object(map)) = (info, &mut value) {
+            for (key, v) in [("game", game), ("image", image), ("machine", machine)] {
+                map.insert(key.into(), serde_json::to_value(v).unwrap_or(Value::Null));
+            }
+        }
+        value
+    }
+
+    /// The typed status, for the in-process API.
+    pub(crate) fn status(&self, view: &DiffView) -> Option<DiffStatus> {
+        serde_json::from_value(self.job_json(view, false, true)).ok()
+    }
+}
+
+fn time(secs: i64) -> UnixTime {
+    UnixTime::from_secs(secs).unwrap_or(UnixTime::from_timestamp(jiff::Timestamp::UNIX_EPOCH))
+}
+
+fn secs(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX / 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> DiffRecord {
+        DiffRecord {
+            id: DiffId(7),
+            asid: AccountServiceId(1),
+            image: ImageId(1),
+            machine: MachineId(1),
+            created: 1000,
+            attempt: 0,
+            forced_failure: None,
+            fail_when_running: None,
+        }
+    }
+
+    fn fixed() -> Timings {
+        Timings {
+            diff_created: 2,
+            diff_pending: 3,
+            diff_queued: 5,
+            diff_running: 100..=100,
+            ..Timings::default()
+        }
+    }
+
+    #[test]
+    fn moves_through_every_state_with_progress_and_eta() {
+        let r = record();
+        let t = fixed();
+        let at = |now| r.view(1, &t, 0.0, now);
+        assert_eq!(at(1000).state, JobState::Created);
+        assert_eq!(at(1000).eta, None);
+        assert_eq!(at(1002).state, JobState::Pending);
+        assert_eq!(at(1002).eta, Some(1110));
+        assert_eq!(at(1005).state, JobState::Queued);
+        let running = at(1050);
+        assert_eq!(running.state, JobState::Running);
+        assert_eq!(running.progress, 40);
+        assert_eq!(running.started, Some(1010));
+        assert_eq!(running.updated, 1050);
+        let done = at(1110);
+        assert_eq!(done.state, JobState::Complete);
+        assert_eq!(done.progress, 100);
+        assert_eq!(done.updated, 1110);
+    }
+
+    #[test]
+    fn a_forced_failure_freezes_progress() {
+        let mut r = record();
+        r.forced_failure = Some((1030, "boom".into()));
+        let v = r.view(1, &fixed(), 0.0, 1100);
+        assert_eq!(v.state, JobState::Failed);
+        assert_eq!(v.progress, 20);
+        assert_eq!(v.error.as_deref(), Some("boom"));
+        assert_eq!(v.eta, None);
+        let json = r.job_json(&v, false, true);
+        assert_eq!(json["jobfailed"], 1);
+        assert_eq!(json["jobstateid"], 6);
+        assert_eq!(json["jobeta"], Value::Null);
+    }
+
+    #[test]
+    fn jobstart_is_a_string_and_created_jobs_have_nulls() {
+        let r = record();
+        let t = fixed();
+        let created = r.job_json(&r.view(1, &t, 0.0, 1000), true, false);
+        assert_eq!(created["jobstart"], Value::Null);
+        assert_eq!(created["jobeta"], Value::Null);
+        assert_eq!(created["success"], true);
+        let running = r.job_json(&r.view(1, &t, 0.0, 1050), false, false);
+        assert_eq!(running["jobstart"], "1010");
+        assert_eq!(running["jobeta"], 1110);
+        let done = r.job_json(&r.view(1, &t, 0.0, 2000), false, true);
+        assert_eq!(done["jobstatename"], "Completed");
+    }
+
+    #[test]
+    fn the_failure_rate_is_decided_by_the_seed() {
+        let r = record();
+        let t = fixed();
+        assert_eq!(r.view(1, &t, 1.0, 5000).state, JobState::Failed);
+        assert_eq!(r.view(1, &t, 0.0, 5000).state, JobState::Complete);
+    }
+}

@@ -1,0 +1,379 @@
+//! Tables and rollout bars.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
+
+use cfp_model::{
+    DiffJob, DiffStatus, ImageStatus, MachineCounts, Task, TaskBatch, TaskTemplate, UnixTime,
+    UploadJobDetails,
+};
+
+/// A rendering for people.
+pub trait Table {
+    /// The value as text: tables, bars, key/value lists.
+    fn table(&self) -> String;
+}
+
+fn grid(header: &[&str]) -> Grid {
+    let mut t = Grid::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(Cell::new));
+    t
+}
+
+fn right(v: impl ToString) -> Cell {
+    Cell::new(v.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// A timestamp for people; `0` (the task API's "not yet") shows as `-`.
+fn when(t: UnixTime) -> String {
+    if t.is_unset() {
+        "-".into()
+    } else {
+        t.to_string()
+    }
+}
+
+fn key_values(rows: &[(&str, String)]) -> String {
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for (k, v) in rows {
+        s.push_str(&format!("{k:>width$}  {v}\n"));
+    }
+    s
+}
+
+const BAR_WIDTH: usize = 24;
+
+/// `██████████▒░░░`: completed, failed, pending, scaled to `BAR_WIDTH`.
+pub(crate) fn rollout_bar(c: MachineCounts) -> String {
+    let total = c.total();
+    if total == 0 {
+        return "·".repeat(BAR_WIDTH);
+    }
+    let scale = |n: u64| -> usize {
+        let cells = u128::from(n) * BAR_WIDTH as u128 / u128::from(total);
+        usize::try_from(cells).unwrap_or(BAR_WIDTH)
+    };
+    let done = scale(c.completed);
+    // A failed machine is never hidden by rounding: at least one cell.
+    let failed = if c.failed > 0 {
+        scale(c.failed).max(1)
+    } else {
+        0
+    };
+    let done = done.min(BAR_WIDTH - failed);
+    let pending = BAR_WIDTH - done - failed;
+    format!(
+        "{}{}{}",
+        "█".repeat(done),
+        "▒".repeat(failed),
+        "░".repeat(pending)
+    )
+}
+
+fn job_rows(j: &DiffJob) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        ("diff", j.diff_id.to_string()),
+        ("state", j.state().to_string()),
+        ("progress", format!("{}%", j.percent())),
+        ("created", when(j.created)),
+        ("started", j.started.map(when).unwrap_or_else(|| "-".into())),
+        ("eta", j.eta.map(when).unwrap_or_else(|| "-".into())),
+        ("updated", when(j.updated)),
+        ("failed", if j.failed { "yes".into() } else { "no".into() }),
+    ];
+    if let Some(e) = j.error_message() {
+        rows.push(("error", e.to_owned()));
+    }
+    rows
+}
+
+impl Table for DiffJob {
+    fn table(&self) -> String {
+        key_values(&job_rows(self))
+    }
+}
+
+impl Table for DiffStatus {
+    fn table(&self) -> String {
+        let mut rows = job_rows(&self.job);
+        for (label, info) in [
+            ("game", &self.game),
+            ("image", &self.image),
+            ("machine", &self.machine),
+        ] {
+            if let Some(i) = info {
+                let id = i
+                    .game_id
+                    .map(|v| v.to_string())
+                    .or(i.image_id.map(|v| v.to_string()))
+                    .or(i.machine_id.map(|v| v.to_string()));
+                let shown = match (id, &i.name) {
+                    (Some(id), Some(n)) => format!("{id} {n}"),
+                    (Some(id), None) => id,
+                    (None, Some(n)) => n.clone(),
+                    (None, None) => "-".into(),
+                };
+                rows.push((label, shown));
+            }
+        }
+        key_values(&rows)
+    }
+}
+
+impl Table for ImageStatus {
+    fn table(&self) -> String {
+        let c = self.counts();
+        let mut s = format!(
+            "rollout  {}  {}%  completed {} · pending {} · failed {}  {}\n",
+            rollout_bar(c),
+            c.percent_completed(),
+            c.completed,
+            c.pending,
+            c.failed,
+            if c.is_ready() { "READY" } else { "in progress" }
+        );
+        if let Some(fleets) = &self.fleets {
+            let mut t = grid(&[
+                "fleet",
+                "region",
+                "rollout",
+                "%",
+                "completed",
+                "pending",
+                "failed",
+            ]);
+            for (fleet_id, fleet) in fleets {
+                let fc = fleet.counts();
+                t.add_row(vec![
+                    Cell::new(fleet_id),
+                    Cell::new("(all)"),
+                    Cell::new(rollout_bar(fc)),
+                    right(fc.percent_completed()),
+                    right(fc.completed),
+                    right(fc.pending),
+                    right(fc.failed),
+                ]);
+                for (region_id, region) in fleet.regions.iter() {
+                    let rc = region.counts();
+                    t.add_row(vec![
+                        Cell::new(""),
+                        Cell::new(format!("{region_id} {}", region.name)),
+                        Cell::new(rollout_bar(rc)),
+                        right(rc.percent_completed()),
+                        right(rc.completed),
+                        right(rc.pending),
+                        right(rc.failed),
+                    ]);
+                }
+            }
+            s.push_str(&t.to_string());
+            s.push_str("\n█ completed  ▒ failed  ░ pending\n");
+        }
+        s
+    }
+}
+
+impl Table for Vec<TaskTemplate> {
+    fn table(&self) -> String {
+        let mut t = grid(&["id", "name", "description", "required params"]);
+        for tpl in self {
+            t.add_row(vec![
+                right(tpl.id),
+                Cell::new(&tpl.name),
+                Cell::new(&tpl.description),
+                Cell::new(tpl.required_params().join(", ")),
+            ]);
+        }
+        t.to_string()
+    }
+}
+
+fn task_row(task: &Task) -> Vec<Cell> {
+    vec![
+        right(task.id),
+        Cell::new(&task.name),
+        right(task.batch_id),
+        right(task.entity_id),
+        Cell::new(task.result_code.to_string()),
+        Cell::new(when(task.execute_at)),
+        Cell::new(when(task.finished_at)),
+        Cell::new(&task.result_text),
+    ]
+}
+
+const TASK_HEADER: [&str; 8] = [
+    "id",
+    "name",
+    "batch",
+    "entity",
+    "result",
+    "execute at",
+    "finished",
+    "text",
+];
+
+impl Table for Vec<Task> {
+    fn table(&self) -> String {
+        let mut t = grid(&TASK_HEADER);
+        for task in self {
+            t.add_row(task_row(task));
+        }
+        t.to_string()
+    }
+}
+
+impl Table for Task {
+    fn table(&self) -> String {
+        key_values(&[
+            ("task", self.id.to_string()),
+            ("name", self.name.clone()),
+            ("batch", self.batch_id.to_string()),
+            ("entity", self.entity_id.to_string()),
+            ("category", self.category_id.id().to_string()),
+            ("result", self.result_code.to_string()),
+            ("text", self.result_text.clone()),
+            ("action", self.current_action_idx.to_string()),
+            ("execute at", when(self.execute_at)),
+            ("last activity", when(self.last_activity_at)),
+            ("finished", when(self.finished_at)),
+        ])
+    }
+}
+
+fn batch_row(b: &TaskBatch) -> Vec<Cell> {
+    vec![
+        right(b.id),
+        right(b.num_tasks),
+        right(b.num_tasks_ok),
+        right(b.num_tasks_failed),
+        right(b.num_tasks_cancelled),
+        right(format!("{}%", b.percent())),
+        Cell::new(when(b.created_at)),
+        Cell::new(when(b.execute_at)),
+        Cell::new(when(b.finished_at)),
+    ]
+}
+
+const BATCH_HEADER: [&str; 9] = [
+    "id",
+    "tasks",
+    "ok",
+    "failed",
+    "cancelled",
+    "ended",
+    "created",
+    "execute at",
+    "finished",
+];
+
+impl Table for Vec<TaskBatch> {
+    fn table(&self) -> String {
+        let mut t = grid(&BATCH_HEADER);
+        for b in self {
+            t.add_row(batch_row(b));
+        }
+        t.to_string()
+    }
+}
+
+impl Table for TaskBatch {
+    fn table(&self) -> String {
+        let mut t = grid(&BATCH_HEADER);
+        t.add_row(batch_row(self));
+        format!("{t}\ntasks: {}\n", id_list(&self.task_ids))
+    }
+}
+
+/// Up to a dozen ids, then how many more: a batch may hold thousands.
+fn id_list<T: std::fmt::Display>(ids: &[T]) -> String {
+    const SHOWN: usize = 12;
+    if ids.is_empty() {
+        return "-".into();
+    }
+    let head: Vec<String> = ids.iter().take(SHOWN).map(ToString::to_string).collect();
+    match ids.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => {
+            format!("{} … and {more} more (-o json lists all)", head.join(" "))
+        }
+        _ => head.join(" "),
+    }
+}
+
+impl Table for UploadJobDetails {
+    fn table(&self) -> String {
+        if self.existing_job_details.is_empty() {
+            return "no suspended or ongoing upload jobs\n".into();
+        }
+        let mut t = grid(&[
+            "long job",
+            "state",
+            "image uuid",
+            "offset (bytes)",
+            "upload url",
+        ]);
+        let dash = || "-".to_owned();
+        for j in &self.existing_job_details {
+            t.add_row(vec![
+                Cell::new(j.long_job_uuid.clone().unwrap_or_else(dash)),
+                Cell::new(j.long_job_state.clone().unwrap_or_else(dash)),
+                Cell::new(j.image_uuid.clone().unwrap_or_else(dash)),
+                right(j.offset.map(|o| o.to_string()).unwrap_or_else(dash)),
+                Cell::new(j.image_upload_url.clone().unwrap_or_else(dash)),
+            ]);
+        }
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(completed: u64, pending: u64, failed: u64) -> MachineCounts {
+        MachineCounts {
+            pending,
+            failed,
+            completed,
+        }
+    }
+
+    #[test]
+    fn bars_fill_in_proportion_and_always_show_a_failure() {
+        assert_eq!(rollout_bar(counts(24, 0, 0)), "█".repeat(BAR_WIDTH));
+        assert_eq!(rollout_bar(counts(0, 24, 0)), "░".repeat(BAR_WIDTH));
+        let one_failed = rollout_bar(counts(999, 0, 1));
+        assert_eq!(one_failed.chars().filter(|&c| c == '▒').count(), 1);
+        assert_eq!(one_failed.chars().count(), BAR_WIDTH);
+        let half = rollout_bar(counts(12, 12, 0));
+        assert_eq!(half.chars().filter(|&c| c == '█').count(), 12);
+        assert_eq!(rollout_bar(counts(0, 0, 0)).chars().count(), BAR_WIDTH);
+    }
+
+    #[test]
+    fn long_id_lists_are_cut_with_a_count() {
+        let ids: Vec<u32> = (1..=60).collect();
+        assert_eq!(
+            id_list(&ids),
+            "1 2 3 4 5 6 7 8 9 10 11 12 … and 48 more (-o json lists all)"
+        );
+        assert_eq!(id_list(&[7, 8]), "7 8");
+        assert_eq!(id_list::<u32>(&[]), "-");
+    }
+
+    #[test]
+    fn image_status_table_has_a_row_per_fleet_and_region() {
+        let status: ImageStatus = serde_json::from_str(
+            r#"{"fleets": {"1": {"regions": {"1": {"name": "Europe", "pending_machines": 2,
+            "completed_machines": 10}}, "pending_machines": 2, "completed_machines": 10}},
+            "pending_machines": 2, "completed_machines": 10}"#,
+        )
+        .unwrap();
+        let text = status.table();
+        assert!(text.contains("1 Europe"), "{text}");
+        assert!(text.contains("in progress"), "{text}");
+        assert!(text.contains("83"), "{text}");
+    }
+}

@@ -1,0 +1,257 @@
+//! Showing a wait: a progress bar on a terminal, NDJSON events for
+//! dashboards, nothing otherwise.
+
+use std::io::Write;
+use std::time::Duration;
+
+use cfp_model::{DiffStatus, ImageStatus, Task, TaskBatch};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+
+use crate::output::ndjson_line;
+use crate::output::table::rollout_bar;
+
+/// Where a waited-for thing stands, for a bar and an event.
+pub trait Snapshot {
+    /// `(position, length)` for the bar.
+    fn position(&self) -> (u64, u64);
+    /// A short state line: `Running 40% · eta in 2m10s`.
+    fn message(&self) -> String;
+    /// The NDJSON progress event.
+    fn event(&self) -> Value;
+}
+
+fn human(d: Duration) -> String {
+    jiff::SignedDuration::try_from(Duration::from_secs(d.as_secs()))
+        .map(|d| format!("{d:#}"))
+        .unwrap_or_default()
+}
+
+impl Snapshot for DiffStatus {
+    fn position(&self) -> (u64, u64) {
+        (u64::from(self.job.percent()), 100)
+    }
+
+    fn message(&self) -> String {
+        let j = &self.job;
+        let mut m = format!("diff {} {}", j.diff_id, j.state());
+        // Remaining time as the server saw it at its last update, so a
+        // simulator's scaled clock and a skewed local clock both read right.
+        if let Some(eta) = j.eta {
+            let left = eta.as_secs().saturating_sub(j.updated.as_secs());
+            if left > 0 && !j.is_terminal() {
+                m.push_str(&format!(
+                    " · eta {eta} (in {})",
+                    human(Duration::from_secs(left.unsigned_abs()))
+                ));
+            }
+        }
+        m
+    }
+
+    fn event(&self) -> Value {
+        let j = &self.job;
+        json!({
+            "event": "progress",
+            "kind": "diff",
+            "diffid": j.diff_id,
+            "state": j.state().name(),
+            "jobstateid": j.state_id,
+            "jobprogress": j.progress,
+            "jobeta": j.eta,
+            "jobupdated": j.updated,
+        })
+    }
+}
+
+impl Snapshot for Task {
+    fn position(&self) -> (u64, u64) {
+        (u64::from(self.result_code.is_terminal()), 1)
+    }
+
+    fn message(&self) -> String {
+        format!("task {} {}", self.id, self.result_code)
+    }
+
+    fn event(&self) -> Value {
+        json!({
+            "event": "progress",
+            "kind": "task",
+            "id": self.id,
+            "resultCode": self.result_code,
+            "result": self.result_code.name(),
+            "resultText": self.result_text,
+        })
+    }
+}
+
+impl Snapshot for TaskBatch {
+    fn position(&self) -> (u64, u64) {
+        (self.num_tasks_ended().min(self.num_tasks), self.num_tasks)
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "batch {} · ok {} · failed {} · cancelled {} · of {}",
+            self.id,
+            self.num_tasks_ok,
+            self.num_tasks_failed,
+            self.num_tasks_cancelled,
+            self.num_tasks
+        )
+    }
+
+    fn event(&self) -> Value {
+        json!({
+            "event": "progress",
+            "kind": "batch",
+            "id": self.id,
+            "numTasks": self.num_tasks,
+            "numTasksOk": self.num_tasks_ok,
+            "numTasksFailed": self.num_tasks_failed,
+            "numTasksCancelled": self.num_tasks_cancelled,
+        })
+    }
+}
+
+impl Snapshot for ImageStatus {
+    fn position(&self) -> (u64, u64) {
+        let c = self.counts();
+        (c.completed.saturating_add(c.failed), c.total())
+    }
+
+    fn message(&self) -> String {
+        let c = self.counts();
+        format!(
+            "rollout {} completed {} · pending {} · failed {}",
+            rollout_bar(c),
+            c.completed,
+            c.pending,
+            c.failed
+        )
+    }
+
+    fn event(&self) -> Value {
+        let c = self.counts();
+        json!({
+            "event": "progress",
+            "kind": "rollout",
+            "pending_machines": c.pending,
+            "failed_machines": c.failed,
+            "completed_machines": c.completed,
+        })
+    }
+}
+
+/// How a wait is shown.
+pub struct WaitView {
+    bar: Option<ProgressBar>,
+    ndjson: Option<Box<dyn Write + Send>>,
+    last_event: Option<Value>,
+}
+
+impl WaitView {
+    /// A bar on stderr (when `bar` is set: stderr is a terminal and progress
+    /// was not turned off), NDJSON events on `ndjson` when given.
+    pub fn new(bar: bool, ndjson: Option<Box<dyn Write + Send>>) -> Self {
+        let bar = bar.then(|| {
+            let b = ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {percent:>3}% {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            b.set_style(style);
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        Self {
+            bar,
+            ndjson,
+            last_event: None,
+        }
+    }
+
+    /// Shows a new snapshot; an unchanged one emits no event.
+    pub fn update(&mut self, s: &dyn Snapshot) {
+        if let Some(b) = &self.bar {
+            let (pos, len) = s.position();
+            b.set_length(len.max(1));
+            b.set_position(pos);
+            b.set_message(s.message());
+        }
+        let event = s.event();
+        if self.last_event.as_ref() != Some(&event) {
+            if let Some(out) = &mut self.ndjson {
+                // A closed pipe must not stop the wait itself.
+                let _ = ndjson_line(out.as_mut(), &event);
+            }
+            self.last_event = Some(event);
+        }
+    }
+
+    /// Removes the bar (before the result or an error is printed).
+    pub fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for WaitView {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn batch(ok: u64) -> TaskBatch {
+        serde_json::from_value(
+            json!({"id": 9, "createdAt": 1, "executeAt": 1, "finishedAt": 0,
+            "numTasks": 4, "numTasksOk": ok, "numTasksFailed": 0, "numTasksCancelled": 0,
+            "taskIds": [1, 2, 3, 4]}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn ndjson_gets_one_event_per_change() {
+        let sink = Sink::default();
+        let mut view = WaitView::new(false, Some(Box::new(sink.clone())));
+        for ok in [0, 0, 1, 1, 4] {
+            view.update(&batch(ok));
+        }
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        let last: Value = serde_json::from_str(lines[2]).unwrap();
+        assert_eq!(last["numTasksOk"], 4);
+        assert_eq!(last["kind"], "batch");
+    }
+
+    #[test]
+    fn diff_message_shows_the_servers_eta() {
+        let s: DiffStatus = serde_json::from_value(json!({"diffid": 5, "jobcreated": 100,
+            "jobeta": 230, "jobfailed": 0, "jobprogress": 40, "jobstateid": 4,
+            "jobstatename": "Running", "jobupdated": 100}))
+        .unwrap();
+        assert!(s.message().contains("in 2m 10s"), "{}", s.message());
+        assert_eq!(s.position(), (40, 100));
+    }
+}

@@ -1,0 +1,712 @@
+//! The `cfp` binary against a simulator on loopback: every command, every
+//! exit code, JSON shapes, the secret check at -vvv, non-terminal output.
+//!
+//! Each test starts its own simulator in this process (with obviously fake
+//! credentials) and points `cfp` at it through the environment, as a user
+//! would. assert_cmd gives the child pipes, so stdout and stderr are not
+//! terminals: the default output is JSON and no progress bar is drawn.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use cfp_model::{FleetId, OperationId};
+use cfp_testkit::world::{TaskFailureRule, TaskScope};
+use cfp_testkit::{ClockMode, Credentials, Fault, FaultRule, RunningSimulator, Simulator};
+use serde_json::Value;
+
+const KEY: &str = "e2e-key-DO-NOT-USE";
+const SECRET: &str = "e2e-secret-DO-NOT-USE";
+const TOKEN: &str = "e2e-token-DO-NOT-USE";
+const SESSION: &str = "e2e-session-DO-NOT-USE";
+
+struct Sim {
+    sim: Option<RunningSimulator>,
+    rt: tokio::runtime::Runtime,
+    config_dir: tempfile::TempDir,
+}
+
+impl Sim {
+    fn start(clock: ClockMode) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = rt
+            .block_on(
+                Simulator::builder()
+                    .clock(clock)
+                    .credentials(Credentials {
+                        clanforge_key: KEY.into(),
+                        clanforge_secret: SECRET.into(),
+                        task_token: TOKEN.into(),
+                        zstack_session: SESSION.into(),
+                    })
+                    .start(),
+            )
+            .unwrap();
+        Self {
+            sim: Some(sim),
+            rt,
+            config_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Fast simulated time: waits end in well under a second.
+    fn fast() -> Self {
+        Self::start(ClockMode::Scaled(600.0))
+    }
+
+    fn sim(&self) -> &RunningSimulator {
+        self.sim.as_ref().unwrap()
+    }
+
+    /// `cfp` configured for this simulator through the environment only.
+    fn cfp(&self) -> Command {
+        let url = self.sim().base_url();
+        let mut cmd = Command::cargo_bin("cfp").unwrap();
+        for var in [
+            "RUST_LOG",
+            "CFP_OUTPUT",
+            "CFP_PROFILE",
+            "CFP_TIMEOUT",
+            "CFP_WAIT_TIMEOUT",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("CFP_CONFIG", self.config_dir.path().join("config.toml"))
+            .env("CFP_CLANFORGE_URL", &url)
+            .env("CFP_CLANFORGE_KEY", KEY)
+            .env("CFP_CLANFORGE_SECRET", SECRET)
+            .env("CFP_TASK_URL", &url)
+            .env("CFP_TASK_TOKEN", TOKEN)
+            .env("CFP_ZSTACK_URL", &url)
+            .env("CFP_ZSTACK_SESSION", SESSION)
+            .env("CFP_ASID", "1")
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    fn requests(&self) -> u64 {
+        self.sim().journal().total()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.rt.block_on(sim.shutdown());
+        }
+    }
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+// ---------------------------------------------------------------------------
+// Every command
+
+#[test]
+fn imagediff_create_retry_and_status() {
+    let s = Sim::fast();
+    let out = run(s
+        .cfp()
+        .args(["imagediff", "create", "--image", "1", "--machine", "2"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let job = stdout_json(&out);
+    let diff = job["diffid"].as_u64().unwrap();
+    assert!(job["jobstatename"].is_string());
+    assert!(
+        job["jobcreated"].is_i64(),
+        "timestamps stay unix timestamps: {job}"
+    );
+
+    let out = run(s
+        .cfp()
+        .args(["imagediff", "status", &diff.to_string(), "--info"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status = stdout_json(&out);
+    assert_eq!(status["diffid"].as_u64(), Some(diff));
+    assert!(status["game"].is_object(), "{status}");
+
+    let out = run(s.cfp().args(["imagediff", "retry", "218595"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout_json(&out)["diffid"], 218_595);
+}
+
+#[test]
+fn imagediff_wait_streams_ndjson_progress_then_the_result() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args([
+        "-o",
+        "ndjson",
+        "imagediff",
+        "create",
+        "--image",
+        "1",
+        "--machine",
+        "3",
+        "--wait",
+    ]));
+    let lines: Vec<Value> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() >= 2, "{lines:?}");
+    for event in &lines[..lines.len() - 1] {
+        assert_eq!(event["event"], "progress");
+        assert_eq!(event["kind"], "diff");
+    }
+    let last = lines.last().unwrap();
+    assert!(last.get("event").is_none(), "the result comes last: {last}");
+    let state = last["jobstateid"].as_i64().unwrap();
+    match state {
+        5 => assert_eq!(code(&out), 0),
+        6 | 7 => assert_eq!(code(&out), 5, "{}", stderr(&out)),
+        other => panic!("ended in state {other}"),
+    }
+}
+
+#[test]
+fn image_status_json_is_vendor_shaped_and_table_has_bars() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args(["image", "status", "1", "--detail"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = stdout_json(&out);
+    assert!(v["pending_machines"].is_u64());
+    assert!(v["fleets"]["1"]["regions"].is_object(), "{v}");
+
+    let out = run(s
+        .cfp()
+        .args(["-o", "table", "image", "status", "1", "--detail"]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("fleet") && text.contains("░"), "{text}");
+}
+
+#[test]
+fn image_status_wait_ready_and_fail_on_failed() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args(["image", "status", "1", "--wait-ready"]));
+    let v = stdout_json(&out);
+    assert_eq!(v["pending_machines"], 0, "{v}");
+    let failed = v["failed_machines"].as_u64().unwrap_or(0);
+    let out = run(s
+        .cfp()
+        .args(["image", "status", "1", "--wait-ready", "--fail-on-failed"]));
+    if failed > 0 {
+        assert_eq!(code(&out), 5, "{}", stderr(&out));
+        assert!(stderr(&out).contains("failed"), "{}", stderr(&out));
+    } else {
+        assert_eq!(code(&out), 0);
+    }
+}
+
+#[test]
+fn task_commands_print_single_resources_as_objects() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args(["task", "templates"]));
+    assert_eq!(stdout_json(&out).as_array().unwrap().len(), 4);
+
+    let future = "+2h";
+    let out = run(s.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "2",
+        "--instance",
+        "5",
+        "--instance",
+        "6",
+        "--at",
+        future,
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let batch = stdout_json(&out);
+    assert!(
+        batch.is_object(),
+        "a batch, not a one-element array: {batch}"
+    );
+    let ids: Vec<u64> = batch["taskIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+
+    let out = run(s.cfp().args(["task", "get", &a]));
+    let task = stdout_json(&out);
+    assert!(task.is_object());
+    assert_eq!(task["resultCode"], 0, "scheduled tasks wait: {task}");
+
+    let out = run(s.cfp().args(["task", "pause", &a]));
+    assert_eq!(stdout_json(&out)["resultCode"], 2);
+    let toggles = s.sim().journal().count(OperationId::ToggleTaskPause);
+    let out = run(s.cfp().args(["task", "pause", &a]));
+    assert_eq!(stdout_json(&out)["resultCode"], 2);
+    assert_eq!(
+        s.sim().journal().count(OperationId::ToggleTaskPause),
+        toggles,
+        "pausing a paused task sends no toggle"
+    );
+    let out = run(s.cfp().args(["task", "resume", &a]));
+    assert_eq!(stdout_json(&out)["resultCode"], 0);
+    let out = run(s.cfp().args(["task", "cancel", &b]));
+    assert_eq!(stdout_json(&out)["resultCode"], 125);
+    let out = run(s.cfp().args(["task", "resume", &b]));
+    assert_eq!(
+        code(&out),
+        1,
+        "a cancelled task cannot be resumed: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("cancel"), "{}", stderr(&out));
+
+    let out = run(s.cfp().args(["task", "list"]));
+    assert!(stdout_json(&out).as_array().unwrap().len() >= 2);
+    let out = run(s.cfp().args(["batch", "list"]));
+    assert!(!stdout_json(&out).as_array().unwrap().is_empty());
+    let out = run(s.cfp().args(["batch", "get", &batch["id"].to_string()]));
+    assert_eq!(stdout_json(&out)["numTasksCancelled"], 1);
+}
+
+#[test]
+fn task_create_wait_ends_ok_or_lists_the_failures_with_exit_5() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--fleet",
+        "1",
+        "--wait",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let b = stdout_json(&out);
+    assert_eq!(b["numTasksOk"], b["numTasks"]);
+
+    s.sim()
+        .world()
+        .add_task_failure(TaskFailureRule::new(TaskScope::Fleet(FleetId(2)), 1.0));
+    let out = run(s.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--fleet",
+        "2",
+        "--wait",
+    ]));
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let b = stdout_json(&out);
+    assert!(
+        b["numTasksFailed"].as_u64().unwrap() > 0,
+        "the final batch is printed"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("ended unsuccessfully"), "{err}");
+    assert!(
+        err.contains("done with error (126)"),
+        "failed tasks are listed: {err}"
+    );
+}
+
+#[test]
+fn upload_job_details() {
+    let s = Sim::fast();
+    let out = run(s
+        .cfp()
+        .args(["upload-job", "ccf943310d86335bb3d2511ca8e14137"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = stdout_json(&out);
+    assert_eq!(
+        v["existingJobDetails"][0]["offset"],
+        45_298_483_200_000_000u64
+    );
+}
+
+#[test]
+fn config_show_says_where_each_value_came_from_and_redacts_secrets() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args(["config", "show"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("environment CFP_TASK_TOKEN"), "{text}");
+    assert!(text.contains("<redacted"), "{text}");
+    assert!(!text.contains(TOKEN) && !text.contains(SECRET), "{text}");
+}
+
+#[test]
+fn completions_are_printed() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args(["completions", "bash"]));
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("imagediff"));
+}
+
+// ---------------------------------------------------------------------------
+// Exit codes
+
+#[test]
+fn exit_2_for_bad_input_and_nothing_is_sent() {
+    let s = Sim::fast();
+    let cases: &[&[&str]] = &[
+        &["task", "get", "0"],
+        &["task", "get", "-4"],
+        &["task", "get", "x"],
+        &["task", "get", "99999999999999999999999"],
+        &["batch", "get", ""],
+        &["imagediff", "status", "١٢"],
+        &[
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--fleet",
+            "1",
+            "--region",
+            "2",
+        ],
+        &[
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--fleet",
+            "1",
+            "--instance",
+            "3",
+        ],
+        &["task", "create", "--template", "1"],
+        &[
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--fleet",
+            "1",
+            "--at",
+            "2001-01-01T00:00:00Z",
+        ],
+        &[
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--fleet",
+            "1",
+            "--at",
+            "tomorrow",
+        ],
+        &[
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--instance",
+            "3",
+            "--instance",
+            "3",
+        ],
+        &["task", "create", "--template", "1", "--label", "Env=x"],
+        &["upload-job", "has space"],
+        &["image", "status", "1", "--fail-on-failed"],
+        &["--wait-timeout", "0s", "batch", "list"],
+        &["--timeout", "soon", "batch", "list"],
+        &["nonsense"],
+    ];
+    for args in cases {
+        let out = run(s.cfp().args(*args));
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).trim().is_empty(),
+            "{args:?}: a message is printed"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+    assert_eq!(s.requests(), 0, "no request was sent");
+}
+
+#[test]
+fn exit_2_when_configuration_is_missing() {
+    let s = Sim::fast();
+    let out = run(s
+        .cfp()
+        .env_remove("CFP_ASID")
+        .args(["image", "status", "1"]));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--asid"), "{}", stderr(&out));
+    let out = run(s.cfp().env_remove("CFP_TASK_TOKEN").args(["task", "list"]));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("CFP_TASK_TOKEN"), "{}", stderr(&out));
+    let out = run(s
+        .cfp()
+        .env("CFP_TASK_URL", "ftp://x")
+        .args(["task", "list"]));
+    assert_eq!(code(&out), 2);
+    assert_eq!(s.requests(), 0);
+}
+
+#[test]
+fn exit_3_when_credentials_are_refused() {
+    let s = Sim::fast();
+    let out = run(s
+        .cfp()
+        .env("CFP_TASK_TOKEN", "wrong-token")
+        .args(["task", "list"]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let out = run(s
+        .cfp()
+        .env("CFP_CLANFORGE_SECRET", "wrong")
+        .args(["image", "status", "1"]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let out = run(s
+        .cfp()
+        .env("CFP_ZSTACK_SESSION", "wrong")
+        .args(["upload-job", "ccf943310d86335bb3d2511ca8e14137"]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+}
+
+#[test]
+fn exit_4_for_unknown_ids() {
+    let s = Sim::fast();
+    for args in [
+        vec!["task", "get", "99999"],
+        vec!["batch", "get", "99999"],
+        vec!["imagediff", "status", "99999"],
+        vec!["image", "status", "99999"],
+        vec!["upload-job", "no-such-image"],
+    ] {
+        let out = run(s.cfp().args(&args));
+        assert_eq!(code(&out), 4, "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn exit_1_for_a_server_error() {
+    let s = Sim::fast();
+    s.sim()
+        .faults()
+        .add(FaultRule::new(Fault::Status { status: 500 }).operation(OperationId::ListTaskBatches));
+    let out = run(s.cfp().args(["batch", "list"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("500"), "{}", stderr(&out));
+}
+
+#[test]
+fn exit_6_when_the_wait_times_out() {
+    // Real-time simulation: a diff takes minutes, the wait gets 2 seconds.
+    let s = Sim::start(ClockMode::Real);
+    let out = run(s.cfp().args([
+        "--wait-timeout",
+        "2s",
+        "imagediff",
+        "create",
+        "--image",
+        "1",
+        "--machine",
+        "4",
+        "--wait",
+    ]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("re-attach with: cfp imagediff status --asid 1"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no half result on stdout");
+}
+
+#[cfg(unix)]
+#[test]
+fn exit_130_on_ctrl_c_leaves_the_job_running_and_says_how_to_re_attach() {
+    let s = Sim::start(ClockMode::Manual);
+    let bin = assert_cmd::cargo::cargo_bin("cfp");
+    let mut std_cmd = std::process::Command::new(bin);
+    let url = s.sim().base_url();
+    std_cmd
+        .env("CFP_CONFIG", s.config_dir.path().join("c.toml"))
+        .env("CFP_CLANFORGE_URL", &url)
+        .env("CFP_CLANFORGE_KEY", KEY)
+        .env("CFP_CLANFORGE_SECRET", SECRET)
+        .env("CFP_ASID", "1")
+        .args([
+            "imagediff",
+            "create",
+            "--image",
+            "1",
+            "--machine",
+            "2",
+            "--wait",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = std_cmd.spawn().unwrap();
+    // Wait until the wait has started polling.
+    let mut polled = false;
+    for _ in 0..200 {
+        if s.sim().journal().count(OperationId::GetImageDiffStatus) > 0 {
+            polled = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(polled, "cfp never polled");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no half result on stdout");
+    let err = stderr(&out);
+    assert!(
+        err.contains("Re-attach with: cfp imagediff status --asid 1"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Secrets, terminals, --sim, demo
+
+#[test]
+fn no_credential_appears_in_any_output_even_at_trace_level() {
+    let s = Sim::fast();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    s.sim()
+        .faults()
+        .add(FaultRule::fail_next(OperationId::ListTasks, 1, 503));
+    let runs: &[&[&str]] = &[
+        &["-vvv", "image", "status", "1", "--detail"],
+        &[
+            "-vvv",
+            "imagediff",
+            "create",
+            "--image",
+            "1",
+            "--machine",
+            "1",
+            "--wait",
+        ],
+        &["-vvv", "task", "list"],
+        &[
+            "-vvv",
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--instance",
+            "9",
+            "--wait",
+        ],
+        &["-vvv", "upload-job", "ccf943310d86335bb3d2511ca8e14137"],
+        &["-vvv", "config", "show"],
+    ];
+    let mut wrong_token = s.cfp();
+    wrong_token.env("CFP_TASK_TOKEN", TOKEN.replace("e2e", "bad"));
+    for args in runs {
+        let out = run(s.cfp().args(*args));
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(
+            stderr(&out).contains("cfp.call") || args.contains(&"config"),
+            "{args:?}: traced"
+        );
+        for secret in [KEY, SECRET, TOKEN, SESSION, basic.as_str()] {
+            assert!(!all.contains(secret), "{args:?} leaked {secret}");
+        }
+    }
+    let out = run(wrong_token.args(["-vvv", "task", "list"]));
+    assert!(!format!("{:?}", out).contains("bad-token-DO-NOT-USE"));
+}
+
+#[test]
+fn piped_output_defaults_to_json_without_progress_bars() {
+    let s = Sim::fast();
+    let out = run(s.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--instance",
+        "7",
+        "--wait",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    stdout_json(&out);
+    let err = stderr(&out);
+    assert!(
+        !err.contains('\r') && !err.contains('█'),
+        "no progress bar on a pipe: {err:?}"
+    );
+}
+
+#[test]
+fn sim_works_with_no_configuration_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("cfp")
+        .unwrap()
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(["--sim", "image", "status", "1"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout_json(&out)["pending_machines"].is_u64());
+}
+
+#[test]
+fn demo_walks_through_every_operation() {
+    let out = Command::cargo_bin("cfp")
+        .unwrap()
+        .args(["demo", "--speed", "600"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("14 of 14 operations exercised"), "{text}");
+}
+
+#[test]
+fn version_and_help() {
+    let out = Command::cargo_bin("cfp")
+        .unwrap()
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("cfp "));
+    let out = Command::cargo_bin("cfp")
+        .unwrap()
+        .args(["task", "create", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("Examples:"));
+}

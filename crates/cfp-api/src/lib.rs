@@ -80,4 +80,6 @@ pub mod waiters;
 pub use builder::{ClientBuilder, DEFAULT_CLANFORGE_URL, DEFAULT_TASK_URL};
 pub use client::Client;
 pub use error::{Error, ServiceError, TaskAction};
-pub use waiters::{Counts, PollPolicy, Progress, WaitError, WaitEvent, Waiter, Watched};
+pub use waiters::{
+    Counts, FINAL_POLL_GRACE, PollPolicy, Progress, WaitError, WaitEvent, Waiter, Watched,
+};

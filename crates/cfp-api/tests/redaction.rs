@@ -136,3 +136,82 @@ async fn debug_of_configuration_client_and_requests_holds_no_secret() {
             .is_some_and(http::HeaderValue::is_sensitive)
     }));
 }
+
+/// A server (or a proxy) that echoes the request's credentials back in its
+/// error: the error the caller sees, and its excerpt, hold none of them.
+#[tokio::test]
+async fn credentials_echoed_by_a_server_are_redacted_from_errors() {
+    let rig = support::rig();
+    let basic = basic_b64();
+    rig.mock.respond(
+        OperationId::ListTasks,
+        MockResponse::html(
+            502,
+            format!("<html>bad gateway; you sent PRIVATE-TOKEN: {TOKEN}</html>"),
+        ),
+    );
+    rig.mock.respond(
+        OperationId::GetTask,
+        MockResponse::json(
+            403,
+            format!(
+                r#"{{"errorCode": 1, "errorMessage": "token {TOKEN} refused",
+                "errors": [{{"property": "token", "message": "{TOKEN}"}}]}}"#
+            ),
+        ),
+    );
+    rig.mock.respond(
+        OperationId::ListTaskTemplates,
+        MockResponse::json(200, format!(r#"{{"not": "a list", "echo": "{TOKEN}"}}"#)),
+    );
+    rig.mock.respond(
+        OperationId::GetImageStatus,
+        MockResponse::json(
+            401,
+            format!(
+                r#"{{"success": false, "error": true, "error_code": 401,
+                "error_message": "bad Basic {basic} for {KEY}:{SECRET}"}}"#
+            ),
+        ),
+    );
+    rig.mock.respond(
+        OperationId::GetUploadJobDetails,
+        MockResponse::json(
+            200,
+            format!(
+                r#"{{"success": false, "error": {{"code": "ID.1001",
+                "description": "session OAuth {SESSION}", "cause": {{"details": "{SESSION}"}}}}}}"#
+            ),
+        ),
+    );
+    let errors = [
+        rig.client.list_tasks().await.map(|_| ()).unwrap_err(),
+        rig.client
+            .get_task(TaskId(1))
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        rig.client.task_templates().await.map(|_| ()).unwrap_err(),
+        rig.client
+            .image_status(cfp_model::clanforge::GetImageStatus {
+                account_service_id: cfp_model::AccountServiceId(1),
+                image_id: cfp_model::ImageId(1),
+                detail: false,
+            })
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        rig.client
+            .upload_job_details(&cfp_model::zstack::GetUploadJobDetails::new(
+                cfp_model::ZStackImageId::new("img").unwrap(),
+            ))
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+    ];
+    for e in &errors {
+        let shown = format!("{e} {e:?}");
+        assert_no_secret("an error echoing credentials", &shown);
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+}

@@ -491,3 +491,96 @@ fn wait_errors_are_send_and_sync_and_futures_are_send() {
             .into_stream(DEADLINE),
     );
 }
+
+fn unavailable() -> MockResponse {
+    MockResponse::json(
+        503,
+        r#"{"success": false, "error": true, "error_code": 503}"#,
+    )
+}
+
+#[tokio::test]
+async fn an_outage_longer_than_the_clients_retries_does_not_end_the_wait() {
+    let rig = support::rig();
+    let mut answers = vec![MockResponse::json(200, diff_json(4, 10, None, false))];
+    // Ten 503s in a row: more than one call's four attempts, twice over.
+    answers.extend((0..10).map(|_| unavailable()));
+    answers.push(MockResponse::json(200, diff_json(5, 100, None, false)));
+    rig.mock
+        .respond_sequence(OperationId::GetImageDiffStatus, answers);
+    let done = rig
+        .client
+        .wait_for_diff(ASID, DIFF)
+        .wait(DEADLINE)
+        .await
+        .unwrap();
+    assert!(done.job.state().is_success());
+    assert_eq!(rig.mock.calls(OperationId::GetImageDiffStatus), 12);
+}
+
+#[tokio::test]
+async fn an_outage_until_the_deadline_ends_with_the_last_object_seen() {
+    let rig = support::rig();
+    let mut answers = vec![MockResponse::json(200, diff_json(4, 50, None, false))];
+    answers.extend((0..1000).map(|_| unavailable()));
+    rig.mock
+        .respond_sequence(OperationId::GetImageDiffStatus, answers);
+    let start = rig.clock.elapsed();
+    let e = rig
+        .client
+        .wait_for_diff(ASID, DIFF)
+        .wait(Duration::from_secs(120))
+        .await
+        .unwrap_err();
+    assert!(e.is_deadline_exceeded(), "{e}");
+    assert_eq!(e.last().unwrap().job.progress, 50);
+    assert!(rig.clock.elapsed() - start <= Duration::from_secs(120) + cfp_api::FINAL_POLL_GRACE);
+}
+
+#[tokio::test]
+async fn an_outage_with_nothing_ever_seen_ends_with_the_last_error() {
+    let rig = support::rig();
+    rig.mock
+        .respond(OperationId::GetImageDiffStatus, unavailable());
+    let e = rig
+        .client
+        .wait_for_diff(ASID, DIFF)
+        .wait(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(e.api_error().unwrap().status(), Some(503), "{e}");
+    assert!(e.last().is_none());
+}
+
+/// tokio's paused time fires the earliest timer first, as real time does
+/// (the manual clock completes whichever sleep is polled first), so this
+/// test races the deadline against the client's own 30 s attempt timeout
+/// on tokio's clock.
+#[tokio::test(start_paused = true)]
+async fn a_poll_that_hangs_does_not_carry_the_wait_past_its_deadline() {
+    let mock = cfp_transport::MockTransport::new();
+    let client = support::builder(&mock, &ManualClock::new())
+        .clock(std::sync::Arc::new(cfp_transport::TokioClock))
+        .build()
+        .unwrap();
+    mock.respond_sequence(
+        OperationId::GetImageDiffStatus,
+        [
+            MockResponse::json(200, diff_json(4, 30, None, false)),
+            MockResponse::hang(),
+        ],
+    );
+    let start = tokio::time::Instant::now();
+    let e = client
+        .wait_for_diff(ASID, DIFF)
+        .wait(Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    assert!(e.is_deadline_exceeded(), "{e}");
+    assert_eq!(e.last().unwrap().job.progress, 30);
+    let took = start.elapsed();
+    assert!(
+        took <= Duration::from_secs(10) + cfp_api::FINAL_POLL_GRACE,
+        "the wait took {took:?}, past its 10 s deadline and the grace"
+    );
+}

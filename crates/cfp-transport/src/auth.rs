@@ -92,6 +92,52 @@ impl Credentials {
         })
     }
 
+    /// Replaces every piece of these credentials found in `text` (the
+    /// header value, the token or session, and for Basic the key, the
+    /// secret and their base64 form) with `<redacted>`.
+    ///
+    /// For text that comes from a server, such as an error page that echoes
+    /// the request's headers back: it is shown to people and logged.
+    ///
+    /// ```
+    /// use cfp_transport::Credentials;
+    ///
+    /// let c = Credentials::private_token("tok-DO-NOT-USE").unwrap();
+    /// assert_eq!(c.redact("bad token tok-DO-NOT-USE"), "bad token <redacted>");
+    /// ```
+    pub fn redact(&self, text: &str) -> String {
+        let value = self.value.expose_secret();
+        let mut pieces: Vec<String> = vec![value.to_owned()];
+        match self.scheme {
+            AuthScheme::Basic => {
+                let encoded = value.strip_prefix("Basic ").unwrap_or(value);
+                pieces.push(encoded.to_owned());
+                if let Ok(pair) = base64::engine::general_purpose::STANDARD.decode(encoded)
+                    && let Ok(pair) = String::from_utf8(pair)
+                {
+                    if let Some((key, secret)) = pair.split_once(':') {
+                        pieces.push(key.to_owned());
+                        pieces.push(secret.to_owned());
+                    }
+                    pieces.push(pair);
+                }
+            }
+            AuthScheme::OAuthSession => {
+                pieces.push(value.strip_prefix("OAuth ").unwrap_or(value).to_owned());
+            }
+            AuthScheme::PrivateToken => {}
+        }
+        // Longest first, so a piece inside another does not split it.
+        pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let mut out = text.to_owned();
+        for piece in pieces.iter().filter(|p| !p.is_empty()) {
+            if out.contains(piece.as_str()) {
+                out = out.replace(piece.as_str(), "<redacted>");
+            }
+        }
+        out
+    }
+
     /// How these credentials authenticate.
     pub fn scheme(&self) -> AuthScheme {
         self.scheme
@@ -191,5 +237,25 @@ mod tests {
         assert!(!e.to_string().contains("DO-NOT-USE"));
         assert!(Credentials::oauth_session("").is_err());
         assert!(Credentials::oauth_session("has space").is_err());
+    }
+
+    #[test]
+    fn redact_removes_every_piece_of_the_credentials() {
+        let basic = Credentials::basic("key-DO-NOT-USE", "secret-DO-NOT-USE").unwrap();
+        let (_, header) = basic.header();
+        let header = header.to_str().unwrap().to_owned();
+        let encoded = header.trim_start_matches("Basic ").to_owned();
+        let echoed = format!(
+            "got {header}; user key-DO-NOT-USE pw secret-DO-NOT-USE raw {encoded} pair key-DO-NOT-USE:secret-DO-NOT-USE"
+        );
+        let shown = basic.redact(&echoed);
+        assert!(
+            !shown.contains("DO-NOT-USE") && !shown.contains(&encoded),
+            "{shown}"
+        );
+        let session = Credentials::oauth_session("sess-DO-NOT-USE").unwrap();
+        assert_eq!(session.redact("OAuth sess-DO-NOT-USE"), "<redacted>");
+        assert_eq!(session.redact("id sess-DO-NOT-USE!"), "id <redacted>!");
+        assert_eq!(session.redact("nothing here"), "nothing here");
     }
 }

@@ -11,14 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
-use cfp_model::Surface;
+use cfp_model::{OperationId, Surface};
 use cfp_transport::{Clock, Credentials, Dispatcher};
 use http::HeaderValue;
 use http::header::USER_AGENT;
 
 use crate::base_url::BaseUrl;
 use crate::builder::{ClientBuilder, env};
-use crate::error::Error;
+use crate::error::{Error, ServiceError};
 use crate::operations::Operation;
 
 /// A client of the three API surfaces: one async method per operation of
@@ -138,7 +138,44 @@ impl Client {
     /// Builds, sends and parses one operation.
     pub(crate) async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
         let response = self.send(op).await?;
-        O::parse(&response)
+        O::parse(&response).map_err(|e| self.redact(O::ID, e))
+    }
+
+    /// Removes this surface's credentials from the server text an error
+    /// carries (an error page may echo the request's headers back).
+    pub(crate) fn redact(&self, id: OperationId, mut e: Error) -> Error {
+        let Some(credentials) = self.surface(id.spec().surface).credentials.as_ref() else {
+            return e;
+        };
+        match &mut e {
+            Error::Http { excerpt, .. } => *excerpt = credentials.redact(excerpt),
+            Error::Decode { source, .. } => source.excerpt = credentials.redact(&source.excerpt),
+            Error::Service { error, .. } => match error {
+                ServiceError::Clanforge(c) => {
+                    if let Some(m) = &mut c.error_message {
+                        *m = credentials.redact(m);
+                    }
+                }
+                ServiceError::Task(t) => {
+                    t.error_message = credentials.redact(&t.error_message);
+                    for d in &mut t.errors {
+                        d.message = credentials.redact(&d.message);
+                    }
+                }
+                ServiceError::ZStack(z) => {
+                    let mut cur = Some(z.as_mut());
+                    while let Some(err) = cur {
+                        let fields = [&mut err.description, &mut err.details, &mut err.elaboration];
+                        for text in fields.into_iter().flatten() {
+                            *text = credentials.redact(text);
+                        }
+                        cur = err.cause.as_deref_mut();
+                    }
+                }
+            },
+            _ => {}
+        }
+        e
     }
 
     /// Builds and sends one operation; the response whatever its status.

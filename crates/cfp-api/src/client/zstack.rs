@@ -36,6 +36,6 @@ impl Client {
             self.remember_upload_jobs_by_query();
             return self.execute(&UploadJobsGetOp(request)).await;
         }
-        UploadJobsPutOp::parse(&response)
+        UploadJobsPutOp::parse(&response).map_err(|e| self.redact(UploadJobsPutOp::ID, e))
     }
 }

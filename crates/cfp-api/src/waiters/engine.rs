@@ -9,6 +9,12 @@ use super::policy::{PollPolicy, Scheduler};
 use super::targets::{Observation, Options, Outcome, Watched};
 use super::{Progress, WaitError};
 use crate::client::Client;
+use crate::error::Error;
+
+/// How long a poll still in flight at the deadline may take to answer before
+/// the wait gives up on it: the bound on how far a wait can outlive its
+/// deadline.
+pub const FINAL_POLL_GRACE: Duration = Duration::from_secs(2);
 
 /// One event of a wait: a change observed, or the end.
 #[derive(Debug)]
@@ -146,6 +152,8 @@ impl<T: Watched> Waiter<T> {
             last_seen: None,
             sleep_first: None,
             queued_end: None,
+            last_object: None,
+            last_error: None,
         };
         (engine, self.on_progress)
     }
@@ -177,6 +185,10 @@ struct Engine<T: Watched> {
     sleep_first: Option<Duration>,
     /// The end, held back while the final change is reported.
     queued_end: Option<Result<T, WaitError<T>>>,
+    /// The object as last read.
+    last_object: Option<T>,
+    /// The last poll's error, while polls keep failing in a way that may pass.
+    last_error: Option<Error>,
 }
 
 impl<T: Watched> Engine<T> {
@@ -193,9 +205,47 @@ impl<T: Watched> Engine<T> {
                 clock.sleep(d).await;
             }
             self.polls += 1;
-            let object = match T::poll(&self.client, &self.target, &self.options).await {
-                Ok(o) => o,
-                Err(e) => return WaitEvent::Done(Err(WaitError::Api(e))),
+            let remaining =
+                deadline_at.map_or(Duration::MAX, |d| d.saturating_duration_since(clock.now()));
+            let poll = T::poll(&self.client, &self.target, &self.options);
+            // A poll in flight never carries the wait far past its deadline.
+            let polled = match remaining.checked_add(FINAL_POLL_GRACE) {
+                Some(limit) => {
+                    let poll = std::pin::pin!(poll);
+                    match futures_util::future::select(poll, clock.sleep(limit)).await {
+                        futures_util::future::Either::Left((r, _)) => Some(r),
+                        futures_util::future::Either::Right(_) => None,
+                    }
+                }
+                None => Some(poll.await),
+            };
+            let object = match polled {
+                Some(Ok(o)) => {
+                    self.last_error = None;
+                    o
+                }
+                Some(Err(e)) if e.is_retryable() => {
+                    let now = clock.now();
+                    let remaining =
+                        deadline_at.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+                    if remaining.is_zero() {
+                        return WaitEvent::Done(self.deadline_end(start, now, Some(e)));
+                    }
+                    tracing::debug!(
+                        polls = self.polls,
+                        error = %e,
+                        "poll failed in a way that may pass; waiting on"
+                    );
+                    self.last_error = Some(e);
+                    let delay = self.scheduler.next_delay(false, None, clock.wall_now());
+                    self.sleep_first = Some(delay.min(remaining));
+                    continue;
+                }
+                Some(Err(e)) => return WaitEvent::Done(Err(WaitError::Api(e))),
+                None => {
+                    let now = clock.now();
+                    return WaitEvent::Done(self.deadline_end(start, now, None));
+                }
             };
             let now = clock.now();
             let wall = clock.wall_now();
@@ -218,7 +268,7 @@ impl<T: Watched> Engine<T> {
                             what: what(),
                             waited: elapsed,
                             state: seen.state.clone(),
-                            last: Box::new(object.clone()),
+                            last: Some(Box::new(object.clone())),
                         }))
                     } else {
                         let delay = self.scheduler.next_delay(changed, seen.hint, wall);
@@ -227,6 +277,7 @@ impl<T: Watched> Engine<T> {
                     }
                 }
             };
+            self.last_object = Some(object.clone());
             let progress = changed.then(|| Progress {
                 object,
                 state: seen.state.clone(),
@@ -247,6 +298,29 @@ impl<T: Watched> Engine<T> {
                 (None, Some(end)) => return WaitEvent::Done(end),
                 (None, None) => {}
             }
+        }
+    }
+
+    /// The end of a wait whose deadline passed while a poll failed or hung:
+    /// the last object seen, or else the last error.
+    fn deadline_end(
+        &mut self,
+        start: Instant,
+        now: Instant,
+        error: Option<Error>,
+    ) -> Result<T, WaitError<T>> {
+        let error = error.or_else(|| self.last_error.take());
+        match (self.last_object.take(), error) {
+            (None, Some(e)) => Err(WaitError::Api(e)),
+            (last, _) => Err(WaitError::DeadlineExceeded {
+                what: T::describe(&self.target),
+                waited: now.saturating_duration_since(start),
+                state: self
+                    .last_seen
+                    .as_ref()
+                    .map_or_else(|| "no answer yet".to_owned(), |s| s.state.clone()),
+                last: last.map(Box::new),
+            }),
         }
     }
 }

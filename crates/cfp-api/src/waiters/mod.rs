@@ -15,7 +15,20 @@
 //!   or cancelled tasks; a rollout with failed machines, when asked).
 //! - [`WaitError::DeadlineExceeded`]: still going at the deadline (the work
 //!   goes on; only the waiting stops).
-//! - [`WaitError::Api`]: a poll failed (after the client's own retries).
+//! - [`WaitError::Api`]: a poll failed in a way that waiting will not fix
+//!   (refused credentials, an unknown id, a 500, an unreadable body).
+//!
+//! A poll that fails in a way that may pass (429, 502, 503, 504, a lost
+//! connection: [`Error::is_retryable`]) does not end the wait, even after
+//! the client's own retries: the waiter backs off and polls again until the
+//! deadline, which is when outages usually end. If the deadline comes first,
+//! the wait ends with the last object seen, or with the last error when
+//! nothing was ever seen.
+//!
+//! The deadline bounds the whole wait: a poll still in flight at the
+//! deadline is given [`FINAL_POLL_GRACE`] to answer, then dropped, so a wait
+//! never outlives its deadline by more than that (not by the client's full
+//! call timeout).
 //!
 //! Waiting is a plain future: no task is spawned, and dropping the future
 //! stops it at once. Polls are scheduled from the server's ETA where it
@@ -30,7 +43,7 @@ use std::time::Duration;
 
 use cfp_model::UnixTime;
 
-pub use engine::{WaitEvent, Waiter};
+pub use engine::{FINAL_POLL_GRACE, WaitEvent, Waiter};
 pub use policy::PollPolicy;
 pub use targets::Watched;
 
@@ -97,10 +110,10 @@ pub enum WaitError<T> {
         what: String,
         /// How long the wait took.
         waited: Duration,
-        /// The last state seen, in words.
+        /// The last state seen, in words (`no answer yet` if none).
         state: String,
-        /// The object as last read.
-        last: Box<T>,
+        /// The object as last read, if any poll was answered.
+        last: Option<Box<T>>,
     },
 
     /// A poll failed.
@@ -112,7 +125,8 @@ impl<T> WaitError<T> {
     /// The object as last read, if any poll succeeded.
     pub fn last(&self) -> Option<&T> {
         match self {
-            Self::Unsuccessful { last, .. } | Self::DeadlineExceeded { last, .. } => Some(last),
+            Self::Unsuccessful { last, .. } => Some(last),
+            Self::DeadlineExceeded { last, .. } => last.as_deref(),
             Self::Api(_) => None,
         }
     }

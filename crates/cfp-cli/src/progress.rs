@@ -157,7 +157,9 @@ impl WaitView {
         let bar = bar.then(|| {
             let b = ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {percent:>3}% {msg}",
+                // wide_msg takes the rest of the line and is cut to fit, so
+                // the bar never wraps on a narrow terminal.
+                "{spinner} [{elapsed_precise}] {bar:24} {percent:>3}% {wide_msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             b.set_style(style);

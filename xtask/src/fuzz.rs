@@ -2,6 +2,11 @@
 //! the response decoders and the CLI's value parsers with cargo-fuzz
 //! (libFuzzer). cargo-fuzz needs nightly-only flags; on this stable toolchain
 //! `RUSTC_BOOTSTRAP=1` enables them, so no second toolchain is needed.
+//!
+//! Each target starts from its working corpus (`fuzz/corpus/<target>/`, not
+//! checked in: it grows run after run) and the checked-in seeds
+//! (`fuzz/seeds/<target>/`: the vendors' example bodies and CLI values), so
+//! even a short run from a fresh clone starts from real shapes.
 
 use std::process::Command;
 
@@ -41,8 +46,17 @@ pub(crate) fn run(total_seconds: u64, only: Option<&str>) -> Result<(), String> 
     let per_target = (total_seconds / targets.len() as u64).max(1);
     for t in targets {
         crate::say(&format!("fuzz: {t} for {per_target}s"));
-        let status = Command::new("cargo")
-            .args(["fuzz", "run", "-O", t, "--"])
+        let corpus = fuzz_dir.join("corpus").join(t);
+        std::fs::create_dir_all(&corpus)
+            .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+        let mut run = Command::new("cargo");
+        run.args(["fuzz", "run", "-O", t]).arg(&corpus);
+        let seeds = fuzz_dir.join("seeds").join(t);
+        if seeds.is_dir() {
+            run.arg(&seeds);
+        }
+        let status = run
+            .arg("--")
             .arg(format!("-max_total_time={per_target}"))
             .arg("-print_final_stats=1")
             .env("RUSTC_BOOTSTRAP", "1")
@@ -97,5 +111,14 @@ mod tests {
         let mut listed: Vec<String> = TARGETS.iter().map(|t| (*t).to_owned()).collect();
         listed.sort();
         assert_eq!(on_disk, listed);
+    }
+
+    #[test]
+    fn every_seed_folder_belongs_to_a_target() {
+        let dir = root().join("fuzz/seeds");
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            assert!(TARGETS.contains(&name.as_str()), "fuzz/seeds/{name}");
+        }
     }
 }

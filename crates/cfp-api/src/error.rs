@@ -101,6 +101,9 @@ pub enum Error {
         status: u16,
         /// The service's error.
         error: ServiceError,
+        /// The server's `Retry-After`, if it sent one (a 429 or 503 in the
+        /// surface's error shape, say).
+        retry_after: Option<Duration>,
     },
 
     /// A 2xx body that is not what the contract describes.
@@ -285,10 +288,11 @@ impl Error {
         }
     }
 
-    /// The server's `Retry-After`, if it sent one with an error status.
+    /// The server's `Retry-After`, if it sent one with an error status
+    /// (whether the body was the surface's error shape or not).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Http { retry_after, .. } => *retry_after,
+            Self::Http { retry_after, .. } | Self::Service { retry_after, .. } => *retry_after,
             _ => None,
         }
     }

@@ -2,6 +2,8 @@
 //! records headers or bodies, so credentials cannot reach this output (the
 //! end-to-end tests check it at `-vvv`).
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -22,9 +24,13 @@ pub fn init(verbose: u8) {
             ))
         }
     };
+    // Colours only for people: not into a file or a pipe, nor with NO_COLOR.
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     // Each call's span closes with its operation, status and latency.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .with_span_events(FmtSpan::CLOSE)
         .with_target(verbose >= 2)

@@ -71,6 +71,13 @@ impl FromStr for At {
         if let Some(rel) = s.strip_prefix('+') {
             return parse_duration(rel).map(At::Relative);
         }
+        if let Some(rel) = s.strip_prefix('-')
+            && parse_duration(rel).is_ok()
+        {
+            return Err(format!(
+                "{s:?} is in the past: give a future time, relative as +DURATION (+{rel})"
+            ));
+        }
         Timestamp::from_str(s).map(At::Absolute).map_err(|e| {
             format!(
                 "{s:?} is not a time: {e}; use RFC 3339 with an offset \
@@ -161,6 +168,8 @@ mod tests {
                 .contains("RFC 3339")
         );
         assert!("+0s".parse::<At>().is_err());
+        let e = "-5m".parse::<At>().unwrap_err();
+        assert!(e.contains("in the past") && e.contains("+5m"), "{e}");
         assert!("tomorrow".parse::<At>().is_err());
     }
 

@@ -122,6 +122,7 @@ struct Inner {
     counts: [AtomicU64; OperationId::ALL.len()],
     unrouted: AtomicU64,
     dropped: AtomicU64,
+    faulted: AtomicU64,
     started: Instant,
 }
 
@@ -174,6 +175,7 @@ impl Journal {
                 counts: std::array::from_fn(|_| AtomicU64::new(0)),
                 unrouted: AtomicU64::new(0),
                 dropped: AtomicU64::new(0),
+                faulted: AtomicU64::new(0),
                 started: Instant::now(),
             }),
         }
@@ -195,6 +197,9 @@ impl Journal {
             Some(op) => self.inner.counts[index(op)].fetch_add(1, Ordering::Relaxed),
             None => self.inner.unrouted.fetch_add(1, Ordering::Relaxed),
         };
+        if entry.fault.is_some() {
+            self.inner.faulted.fetch_add(1, Ordering::Relaxed);
+        }
         let entry = Arc::new(entry);
         let evicted = {
             let mut entries = self.entries_lock();
@@ -266,6 +271,12 @@ impl Journal {
         self.len() == 0
     }
 
+    /// Requests that met a fault (latency included) since the start or the
+    /// last clear, including those whose entries were dropped.
+    pub fn faulted(&self) -> u64 {
+        self.inner.faulted.load(Ordering::Relaxed)
+    }
+
     /// Entries dropped because the journal was full.
     pub fn dropped(&self) -> u64 {
         self.inner.dropped.load(Ordering::Relaxed)
@@ -285,6 +296,7 @@ impl Journal {
         }
         self.inner.unrouted.store(0, Ordering::Relaxed);
         self.inner.dropped.store(0, Ordering::Relaxed);
+        self.inner.faulted.store(0, Ordering::Relaxed);
     }
 
     /// The average rate of requests (to `op`, or all) between the first and
@@ -441,8 +453,13 @@ mod tests {
         assert_eq!(j.dropped(), 2);
         assert_eq!(j.count(OperationId::GetTask), 5);
         assert_eq!(j.entries()[0].seq, 3);
+        let mut faulted = entry(&j, OperationId::GetTask, t, None);
+        faulted.fault = Some("reset".into());
+        j.record(faulted);
+        assert_eq!(j.faulted(), 1);
         j.clear();
         assert_eq!(j.total(), 0);
+        assert_eq!(j.faulted(), 0);
         assert!(j.is_empty());
     }
 

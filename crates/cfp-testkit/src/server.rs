@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -46,6 +46,42 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) auth: AuthCheck,
     pub(crate) admin_token: Option<String>,
+    pub(crate) connections: Arc<Connections>,
+}
+
+/// Counts of the TCP connections the server accepted and still holds.
+#[derive(Debug, Default)]
+pub(crate) struct Connections {
+    open: AtomicUsize,
+    accepted: AtomicU64,
+}
+
+impl Connections {
+    /// Connections open now.
+    pub(crate) fn open(&self) -> usize {
+        self.open.load(Ordering::Acquire)
+    }
+
+    /// Connections accepted since the start.
+    pub(crate) fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Counts a new connection until the guard is dropped.
+    fn track(self: &Arc<Self>) -> ConnectionGuard {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+        self.open.fetch_add(1, Ordering::AcqRel);
+        ConnectionGuard(self.clone())
+    }
+}
+
+/// One open connection; closing it (dropping the guard) counts it out.
+struct ConnectionGuard(Arc<Connections>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -216,6 +252,7 @@ pub(crate) async fn serve(
             }
         };
         let _ = tcp.set_nodelay(true);
+        let guard = shared.connections.track();
         let reset = Arc::new(AtomicBool::new(false));
         let stream = ResettableStream {
             tcp,
@@ -225,6 +262,8 @@ pub(crate) async fn serve(
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
+            // Counted open until the connection (and this task) ends.
+            let _guard = guard;
             let service = service_fn(move |req| {
                 let shared = shared.clone();
                 let reset = reset.clone();
@@ -302,12 +341,18 @@ fn response(reply: Reply, body: SimBody, extra_len: Option<usize>) -> Response<S
 }
 
 fn retry_after_header(r: RetryAfter) -> String {
+    retry_after_header_at(r, SystemTime::now())
+}
+
+/// The `Retry-After` value sent at wall time `now`.
+fn retry_after_header_at(r: RetryAfter, now: SystemTime) -> String {
     match r {
         RetryAfter::Seconds(s) => s.to_string(),
         RetryAfter::HttpDate(s) => {
-            // Rounded up to the next whole second, so that a client waiting
-            // until that date waits at least `s` seconds.
-            let at = SystemTime::now() + Duration::from_secs(s) + Duration::from_millis(999);
+            // An HTTP date has whole seconds and formatting drops the
+            // fraction: adding just under a second rounds `now + s` up, so
+            // that a client waiting until that date waits at least `s`.
+            let at = now + Duration::from_secs(s) + Duration::from_nanos(999_999_999);
             httpdate::fmt_http_date(at)
         }
     }
@@ -531,4 +576,32 @@ fn unrouted(method: &http::Method, path: &str) -> Reply {
         &serde_json::json!({"error": format!("{method} is not allowed on {path}")}),
     )
     .header(http::header::ALLOW, &allowed.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_after_date_is_never_earlier_than_asked() {
+        let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_763_900_000);
+        // Whole seconds, and fractions just above them (where adding 999 ms
+        // and dropping the fraction would land short).
+        for nanos in [0, 1, 500_000, 999_999, 1_000_000, 500_000_000, 999_999_999] {
+            let now = base + Duration::from_nanos(nanos);
+            for s in [0, 1, 30] {
+                let header = retry_after_header_at(RetryAfter::HttpDate(s), now);
+                let at = httpdate::parse_http_date(&header).unwrap();
+                let wait = at.duration_since(now).unwrap_or_default();
+                assert!(
+                    wait >= Duration::from_secs(s),
+                    "{nanos} ns, {s} s: {wait:?}"
+                );
+                assert!(
+                    wait < Duration::from_secs(s + 1),
+                    "{nanos} ns, {s} s: {wait:?}"
+                );
+            }
+        }
+    }
 }

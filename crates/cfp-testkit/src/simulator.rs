@@ -15,7 +15,7 @@ use crate::clock::{ClockMode, SimClock};
 use crate::credentials::{AuthCheck, Credentials};
 use crate::faults::{FaultPlan, Faults};
 use crate::journal::Journal;
-use crate::server::{self, Shared};
+use crate::server::{self, Connections, Shared};
 use crate::tls;
 use crate::world::{World, WorldHandle};
 
@@ -241,6 +241,7 @@ impl SimulatorBuilder {
             auth: AuthCheck::new(&self.credentials),
             admin_token,
             clock,
+            connections: Arc::new(Connections::default()),
         });
         let (stop, stopped) = watch::channel(false);
         let acceptor = tls.as_ref().map(|t| TlsAcceptor::from(t.config.clone()));
@@ -347,6 +348,19 @@ impl RunningSimulator {
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// How many client connections the simulator holds open now (a
+    /// connection counts until the server has closed it). With a client
+    /// that pools connections this stays bounded; once every client is
+    /// dropped it returns to 0.
+    pub fn open_connections(&self) -> usize {
+        self.shared.connections.open()
+    }
+
+    /// How many connections the simulator has accepted since it started.
+    pub fn accepted_connections(&self) -> u64 {
+        self.shared.connections.accepted()
     }
 
     /// Stops accepting, lets in-flight requests finish (up to two seconds)

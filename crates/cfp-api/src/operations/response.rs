@@ -31,6 +31,7 @@ pub(crate) fn clanforge<T: ClanforgeReply>(
                 operation: op,
                 status,
                 error: ServiceError::Clanforge(error),
+                retry_after: None,
             },
             ClanforgeReplyError::Decode(e) => decode_error(op, status, e),
         });
@@ -40,6 +41,7 @@ pub(crate) fn clanforge<T: ClanforgeReply>(
             operation: op,
             status,
             error: ServiceError::Clanforge(error),
+            retry_after: retry_after(response),
         }),
         None => Err(status_error(op, response)),
     }
@@ -69,6 +71,7 @@ pub(crate) fn task_api<T: DeserializeOwned>(
             operation: op,
             status,
             error: ServiceError::Task(error),
+            retry_after: retry_after(response),
         }),
         None => Err(status_error(op, response)),
     }
@@ -86,6 +89,7 @@ pub(crate) fn zstack(
                 operation: op,
                 status,
                 error: ServiceError::ZStack(error),
+                retry_after: None,
             },
             ZStackReplyError::Decode(e) => decode_error(op, status, e),
         });
@@ -95,6 +99,7 @@ pub(crate) fn zstack(
             operation: op,
             status,
             error: ServiceError::ZStack(Box::new(error)),
+            retry_after: retry_after(response),
         }),
         None => Err(status_error(op, response)),
     }
@@ -115,10 +120,16 @@ pub(crate) fn status_error(op: OperationId, response: &http::Response<Bytes>) ->
         operation: op,
         status: response.status().as_u16(),
         excerpt: excerpt(response.body()),
-        retry_after: cfp_transport::retry::retry_after(response.headers(), SystemTime::now())
-            .filter(|d| *d > Duration::ZERO),
+        retry_after: retry_after(response),
         attempts: response.extensions().get::<Attempt>().map_or(1, |a| a.0),
     }
+}
+
+/// The server's `Retry-After` (read against the system clock), if it asks
+/// for a wait.
+fn retry_after(response: &http::Response<Bytes>) -> Option<Duration> {
+    cfp_transport::retry::retry_after(response.headers(), SystemTime::now())
+        .filter(|d| *d > Duration::ZERO)
 }
 
 /// The start of a body for a message: lossy UTF-8, whitespace runs as one
@@ -172,6 +183,21 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_429_in_the_surfaces_error_shape_keeps_its_retry_after() {
+        let mut r = response(
+            429,
+            r#"{"errorCode": 429, "errorMessage": "slow down", "errors": []}"#,
+        );
+        r.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("30"),
+        );
+        let e = task_single::<Task>(OperationId::GetTask, "task", &r).unwrap_err();
+        assert!(e.service_error().is_some(), "{e:?}");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
     }
 
     #[test]

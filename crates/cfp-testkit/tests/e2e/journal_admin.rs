@@ -299,3 +299,37 @@ async fn on_loopback_the_admin_routes_need_no_token() {
     assert_eq!(sim.admin_token(), None);
     sim.admin(M::GET, "/_sim/health", None).await;
 }
+
+#[tokio::test]
+async fn open_connections_are_counted_until_the_client_closes_them() {
+    let sim = Sim::start().await;
+    assert_eq!(sim.open_connections(), 0);
+    let client = crate::support::client();
+    for _ in 0..3 {
+        let r = client
+            .get(sim.url(STATUS))
+            .basic_auth("demo", Some("demo"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap();
+    }
+    // Keep-alive: one pooled connection served all three.
+    assert_eq!(sim.accepted_connections(), 1);
+    assert_eq!(sim.open_connections(), 1);
+    drop(client);
+    let mut closed = false;
+    for _ in 0..250 {
+        if sim.open_connections() == 0 {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        closed,
+        "the server closed its side once the client went away"
+    );
+    assert_eq!(sim.accepted_connections(), 1);
+}

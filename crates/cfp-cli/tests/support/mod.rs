@@ -1,0 +1,157 @@
+//! Shared by the CLI suites: a simulator in this process with obviously
+//! fake credentials, and `cfp` pointed at it through the environment only,
+//! as a user would. assert_cmd gives the child pipes, so stdout and stderr
+//! are not terminals: the default output is JSON and no progress bar is
+//! drawn.
+#![allow(dead_code)] // each suite uses a different subset
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use cfp_testkit::world::{Timings, World};
+use cfp_testkit::{ClockMode, Credentials, RunningSimulator, Simulator};
+use serde_json::Value;
+
+pub(crate) const KEY: &str = "e2e-key-DO-NOT-USE";
+pub(crate) const SECRET: &str = "e2e-secret-DO-NOT-USE";
+pub(crate) const TOKEN: &str = "e2e-token-DO-NOT-USE";
+pub(crate) const SESSION: &str = "e2e-session-DO-NOT-USE";
+
+/// Every string that must never appear in cfp's output: the credentials,
+/// the base64 of key:secret, and the fake marker itself.
+pub(crate) fn secrets() -> Vec<String> {
+    vec![
+        KEY.into(),
+        SECRET.into(),
+        TOKEN.into(),
+        SESSION.into(),
+        base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}")),
+        "DO-NOT-USE".into(),
+    ]
+}
+
+pub(crate) struct Sim {
+    pub(crate) sim: Option<RunningSimulator>,
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) config_dir: tempfile::TempDir,
+}
+
+impl Sim {
+    pub(crate) fn start(clock: ClockMode) -> Self {
+        Self::with(clock, World::default())
+    }
+
+    pub(crate) fn with(clock: ClockMode, world: World) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = rt
+            .block_on(
+                Simulator::builder()
+                    .clock(clock)
+                    .world(world)
+                    .credentials(Credentials {
+                        clanforge_key: KEY.into(),
+                        clanforge_secret: SECRET.into(),
+                        task_token: TOKEN.into(),
+                        zstack_session: SESSION.into(),
+                    })
+                    .start(),
+            )
+            .unwrap();
+        Self {
+            sim: Some(sim),
+            rt,
+            config_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Fast simulated time: waits end in well under a second.
+    pub(crate) fn fast() -> Self {
+        Self::start(ClockMode::Scaled(600.0))
+    }
+
+    /// Real time (so cfp's clock agrees with the simulator's ETAs and
+    /// schedules) with every job taking a second or two.
+    pub(crate) fn quick_jobs() -> Self {
+        let timings = Timings {
+            diff_created: 0,
+            diff_pending: 0,
+            diff_queued: 0,
+            diff_running: 1..=1,
+            task_action: 1..=1,
+            rollout_machine: 1..=2,
+        };
+        Self::with(ClockMode::Real, World::default().timings(timings))
+    }
+
+    pub(crate) fn sim(&self) -> &RunningSimulator {
+        self.sim.as_ref().unwrap()
+    }
+
+    /// `cfp` configured for this simulator through the environment only.
+    pub(crate) fn cfp(&self) -> Command {
+        let url = self.sim().base_url();
+        let mut cmd = Command::cargo_bin("cfp").unwrap();
+        for var in [
+            "RUST_LOG",
+            "CFP_OUTPUT",
+            "CFP_PROFILE",
+            "CFP_TIMEOUT",
+            "CFP_WAIT_TIMEOUT",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("CFP_CONFIG", self.config_dir.path().join("config.toml"))
+            .env("CFP_CLANFORGE_URL", &url)
+            .env("CFP_CLANFORGE_KEY", KEY)
+            .env("CFP_CLANFORGE_SECRET", SECRET)
+            .env("CFP_TASK_URL", &url)
+            .env("CFP_TASK_TOKEN", TOKEN)
+            .env("CFP_ZSTACK_URL", &url)
+            .env("CFP_ZSTACK_SESSION", SESSION)
+            .env("CFP_ASID", "1")
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// Requests the simulator has received.
+    pub(crate) fn requests(&self) -> u64 {
+        self.sim().journal().total()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.rt.block_on(sim.shutdown());
+        }
+    }
+}
+
+pub(crate) fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+pub(crate) fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub(crate) fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}

@@ -1,0 +1,791 @@
+//! The fault matrix: every operation through `cfp_api::Client` (real
+//! reqwest transport) against the simulator with 20% of requests faulted,
+//! one fault class at a time and then all classes mixed.
+//!
+//! For every call it checks, from the simulator's journal (each call is
+//! tagged through its `User-Agent`, so its requests can be told apart):
+//!
+//! - it ended in success or in the typed error the last fault it met calls
+//!   for (a 5xx or 429 in the surface's error shape is `Error::Service`, an
+//!   HTML page `Error::Http`, a reset a transport error that may have been
+//!   delivered, a cut body `Error::Decode`, a slow body a timeout);
+//! - a safe operation made at most the policy's 4 attempts, and waited for
+//!   every `Retry-After`;
+//! - an unsafe operation (diff create and retry, batch create, the task
+//!   toggle, and the toggle inside pause and resume) was sent at most once;
+//! - the toggle and cancel left the simulated world as the journal says;
+//! - it did not panic, and did not outlive its deadline (the client's total
+//!   timeout; three of them for pause and resume, which make up to three
+//!   calls).
+//!
+//! The tables it prints (run with `--nocapture`; also written to
+//! `target/tmp/fault_matrix.md`) are the figures in `docs/reliability.md`.
+//! `CFP_MATRIX_CALLS` sets the calls per operation and class (default 12).
+
+// Test code: a panic is a failure, and the report is printed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+mod api_support;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cfp_api::{Client, Error};
+use cfp_model::clanforge::{CreateImageDiff, GetImageDiffStatus, GetImageStatus, RetryImageDiff};
+use cfp_model::zstack::GetUploadJobDetails;
+use cfp_model::{
+    AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId,
+    OperationId, RegionId, TaskBatchId, TaskId, TaskResultCode, TaskTemplateId, ZStackImageId,
+};
+use cfp_testkit::world::{DEMO_DIFF_ID, DEMO_ZSTACK_IMAGE, ExistingDiff, World};
+use cfp_testkit::{Fault, FaultPlan, JournalEntry, RetryAfter, RunningSimulator};
+use cfp_transport::{RetryPolicy, TransportErrorKind};
+use futures_util::FutureExt as _;
+use tokio::sync::Semaphore;
+
+use api_support::{
+    call_tag, check_retry_after_per_call, client_for, entries_of, quick_timeouts, shared_transport,
+    sim_builder,
+};
+
+/// The share of requests that meet a fault.
+const RATE: f64 = 0.2;
+/// Calls in flight at once.
+const CONCURRENCY: usize = 32;
+/// Scheduling slack allowed past a deadline.
+const TOLERANCE: Duration = Duration::from_millis(250);
+const ASID: AccountServiceId = AccountServiceId(1);
+
+fn calls_per_cell() -> usize {
+    std::env::var("CFP_MATRIX_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(12)
+}
+
+// ---------------------------------------------------------------------------
+// Fault classes
+
+struct Class {
+    name: &'static str,
+    mix: Vec<Fault>,
+}
+
+fn one(name: &'static str, fault: Fault) -> Class {
+    Class {
+        name,
+        mix: vec![fault],
+    }
+}
+
+fn classes() -> Vec<Class> {
+    let single = vec![
+        one("500", Fault::Status { status: 500 }),
+        one("502", Fault::Status { status: 502 }),
+        one("504", Fault::Status { status: 504 }),
+        one(
+            "429 RA 1s",
+            Fault::TooManyRequests {
+                retry_after: RetryAfter::Seconds(1),
+            },
+        ),
+        one(
+            "503 RA date",
+            Fault::Unavailable {
+                retry_after: RetryAfter::HttpDate(1),
+            },
+        ),
+        one("reset", Fault::ConnectionReset),
+        one("truncated", Fault::TruncatedJson),
+        one("html 502", Fault::HtmlErrorPage { status: 502 }),
+        one("slow body", Fault::SlowBody { millis: 1_000 }),
+        one("latency", Fault::Latency { millis: 100 }),
+    ];
+    let all = single.iter().flat_map(|c| c.mix.clone()).collect();
+    let mut classes = single;
+    classes.push(Class {
+        name: "all mixed",
+        mix: all,
+    });
+    classes
+}
+
+// ---------------------------------------------------------------------------
+// Operations
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Row {
+    CreateDiff,
+    RetryDiff,
+    DiffStatus,
+    ImageStatus,
+    Templates,
+    ListTasks,
+    CreateBatch,
+    GetTask,
+    Toggle,
+    Cancel,
+    ListBatches,
+    GetBatch,
+    UploadPut,
+    UploadGet,
+    Pause,
+    Resume,
+}
+
+const ROWS: [Row; 16] = [
+    Row::CreateDiff,
+    Row::RetryDiff,
+    Row::DiffStatus,
+    Row::ImageStatus,
+    Row::Templates,
+    Row::ListTasks,
+    Row::CreateBatch,
+    Row::GetTask,
+    Row::Toggle,
+    Row::Cancel,
+    Row::ListBatches,
+    Row::GetBatch,
+    Row::UploadPut,
+    Row::UploadGet,
+    Row::Pause,
+    Row::Resume,
+];
+
+impl Row {
+    fn name(self) -> &'static str {
+        match self {
+            Row::CreateDiff => "createImageDiff",
+            Row::RetryDiff => "retryImageDiff",
+            Row::DiffStatus => "getImageDiffStatus",
+            Row::ImageStatus => "getImageStatus",
+            Row::Templates => "listTaskTemplates",
+            Row::ListTasks => "listTasks",
+            Row::CreateBatch => "createTaskBatch",
+            Row::GetTask => "getTask",
+            Row::Toggle => "toggleTaskPause",
+            Row::Cancel => "cancelTask",
+            Row::ListBatches => "listTaskBatches",
+            Row::GetBatch => "getTaskBatch",
+            Row::UploadPut => "getUploadJobDetails (PUT)",
+            Row::UploadGet => "getUploadJobDetailsByQuery (GET fallback)",
+            Row::Pause => "pause_task (idempotent)",
+            Row::Resume => "resume_task (idempotent)",
+        }
+    }
+
+    /// The operation that must never be sent twice for one call.
+    fn unsafe_op(self) -> Option<OperationId> {
+        match self {
+            Row::CreateDiff => Some(OperationId::CreateImageDiff),
+            Row::RetryDiff => Some(OperationId::RetryImageDiff),
+            Row::CreateBatch => Some(OperationId::CreateTaskBatch),
+            Row::Toggle | Row::Pause | Row::Resume => Some(OperationId::ToggleTaskPause),
+            _ => None,
+        }
+    }
+
+    /// Pause and resume make up to three calls (read, toggle, read).
+    fn composite(self) -> bool {
+        matches!(self, Row::Pause | Row::Resume)
+    }
+}
+
+/// The resources one class's run works on: each call that changes
+/// something has its own.
+struct Plan {
+    get_task: TaskId,
+    batch: TaskBatchId,
+    cancel: Vec<TaskId>,
+    toggle: Vec<TaskId>,
+    pause: Vec<TaskId>,
+    resume: Vec<TaskId>,
+}
+
+const MACHINES: u64 = 1_000;
+const RETRY_DIFFS: u64 = 300_000;
+const TASK_INSTANCES: u64 = 1_000;
+const CREATE_INSTANCES: u64 = 5_000;
+
+/// The default world plus, per call that changes something, its own
+/// machine, complete diff, or game server.
+fn world(k: usize) -> World {
+    let k = k as u64;
+    let (fleet, region) = (FleetId(9), RegionId(9));
+    let mut w = World::default()
+        .region(region, "Matrix")
+        .fleet(fleet, "matrix", [region]);
+    for i in 0..k {
+        w = w
+            .machine(MachineId(MACHINES + i), "matrix", fleet, region)
+            .existing_diff(ExistingDiff {
+                id: DiffId(RETRY_DIFFS + i),
+                image: ImageId(2),
+                machine: MachineId(MACHINES + i),
+                created_before_start: 3_600,
+            });
+    }
+    w.instances(TASK_INSTANCES..TASK_INSTANCES + 4 * k + 1, fleet, region)
+        .instances(CREATE_INSTANCES..CREATE_INSTANCES + k, fleet, region)
+}
+
+/// Creates the tasks the calls work on and pauses those to resume, before
+/// any fault.
+async fn set_up(sim: &RunningSimulator, k: usize) -> Plan {
+    let client = client_for(&sim.base_url()).build().unwrap();
+    let ids = (TASK_INSTANCES..TASK_INSTANCES + 4 * k as u64 + 1).map(ApplicationInstanceId);
+    let batch = client
+        .create_task_batch(&CreateTaskBatch::for_instances(TaskTemplateId(2), ids))
+        .await
+        .unwrap();
+    let tasks = &batch.task_ids;
+    let plan = Plan {
+        get_task: tasks[0],
+        batch: batch.id,
+        cancel: tasks[1..=k].to_vec(),
+        toggle: tasks[k + 1..=2 * k].to_vec(),
+        pause: tasks[2 * k + 1..=3 * k].to_vec(),
+        resume: tasks[3 * k + 1..=4 * k].to_vec(),
+    };
+    for id in &plan.resume {
+        client.pause_task(*id).await.unwrap();
+    }
+    plan
+}
+
+/// One call: which row, which of its `k` calls, and its tag.
+#[derive(Debug, Clone)]
+struct Call {
+    row: Row,
+    i: usize,
+    tag: String,
+}
+
+async fn run(call: &Call, client: &Client, plan: &Plan) -> Result<(), Error> {
+    let i = call.i;
+    let upload = || GetUploadJobDetails::new(ZStackImageId::new(DEMO_ZSTACK_IMAGE).unwrap());
+    match call.row {
+        Row::CreateDiff => client
+            .create_image_diff(&CreateImageDiff {
+                account_service_id: ASID,
+                image_id: ImageId(1),
+                machine_id: MachineId(MACHINES + i as u64),
+                diff_id: None,
+            })
+            .await
+            .map(drop),
+        Row::RetryDiff => client
+            .retry_image_diff(RetryImageDiff {
+                account_service_id: ASID,
+                diff_id: DiffId(RETRY_DIFFS + i as u64),
+            })
+            .await
+            .map(drop),
+        Row::DiffStatus => client
+            .image_diff_status(GetImageDiffStatus {
+                account_service_id: ASID,
+                diff_id: DEMO_DIFF_ID,
+                info: i.is_multiple_of(2),
+            })
+            .await
+            .map(drop),
+        Row::ImageStatus => client
+            .image_status(GetImageStatus {
+                account_service_id: ASID,
+                image_id: ImageId(1),
+                detail: i.is_multiple_of(2),
+            })
+            .await
+            .map(drop),
+        Row::Templates => client.task_templates().await.map(drop),
+        Row::ListTasks => client.list_tasks().await.map(drop),
+        Row::CreateBatch => client
+            .create_task_batch(&CreateTaskBatch::for_instances(
+                TaskTemplateId(2),
+                [ApplicationInstanceId(CREATE_INSTANCES + i as u64)],
+            ))
+            .await
+            .map(drop),
+        Row::GetTask => client.get_task(plan.get_task).await.map(drop),
+        Row::Toggle => client.toggle_task_pause(plan.toggle[i]).await.map(drop),
+        Row::Cancel => client.cancel_task(plan.cancel[i]).await.map(drop),
+        Row::ListBatches => client.list_task_batches().await.map(drop),
+        Row::GetBatch => client.get_task_batch(plan.batch).await.map(drop),
+        Row::UploadPut | Row::UploadGet => client.upload_job_details(&upload()).await.map(drop),
+        Row::Pause => client.pause_task(plan.pause[i]).await.map(drop),
+        Row::Resume => client.resume_task(plan.resume[i]).await.map(drop),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Outcomes
+
+/// What a call ended with, as the table shows it.
+fn outcome(r: &Result<(), Error>) -> String {
+    match r {
+        Ok(()) => "ok".into(),
+        Err(Error::Service { status, .. }) if *status < 300 => "service error in a 2xx body".into(),
+        Err(Error::Service { status, .. }) => format!("service {status}"),
+        Err(Error::Http { status, .. }) => format!("http {status}"),
+        Err(Error::Decode { .. }) => "decode".into(),
+        Err(Error::TaskState { .. }) => "task state".into(),
+        Err(Error::Transport { source, .. }) => match source.kind() {
+            TransportErrorKind::Timeout => "transport timeout".into(),
+            TransportErrorKind::Io | TransportErrorKind::Body => "transport io".into(),
+            other => format!("transport {other:?}"),
+        },
+        Err(e) => format!("other: {e}"),
+    }
+}
+
+/// Faults after which the request had been carried out.
+fn carried_out(fault: Option<&str>) -> bool {
+    match fault {
+        None => true,
+        Some(f) => {
+            f.starts_with("latency")
+                || f.starts_with("slow-body")
+                || f == "reset"
+                || f == "truncated-json"
+        }
+    }
+}
+
+/// The outcome the last fault a call met calls for, if it is not `ok`.
+fn expected_error(fault: &str) -> Option<&'static [&'static str]> {
+    Some(match fault {
+        "status-500" => &["service 500"],
+        "status-502" => &["service 502"],
+        "status-504" => &["service 504"],
+        "status-429" => &["service 429"],
+        "status-503-retry-after" => &["service 503"],
+        "html-502" => &["http 502"],
+        "reset" => &["transport io"],
+        "truncated-json" => &["decode"],
+        f if f.starts_with("slow-body") => &["transport timeout"],
+        _ => return None,
+    })
+}
+
+/// What one call did, for the checks and the tables.
+struct Done {
+    call: Call,
+    result: Result<(), Error>,
+    panicked: bool,
+    took: Duration,
+}
+
+#[derive(Default)]
+struct Cell {
+    calls: usize,
+    ok: usize,
+    requests: usize,
+}
+
+#[derive(Default)]
+struct ClassReport {
+    calls: usize,
+    ok: usize,
+    requests: usize,
+    faults: usize,
+    panics: usize,
+    sent_twice: usize,
+    /// The longest single call, and the longest pause or resume.
+    longest: (Duration, Duration),
+    cells: BTreeMap<Row, Cell>,
+    errors: BTreeMap<String, usize>,
+}
+
+/// Runs one class; returns its report and every violation found.
+async fn run_class(class: &Class, k: usize) -> (ClassReport, Vec<String>) {
+    let plan_faults = FaultPlan::none().mix(class.mix.clone());
+    let main = sim_builder()
+        .world(world(k))
+        .faults(plan_faults.clone())
+        .start()
+        .await
+        .unwrap();
+    let get_only = sim_builder()
+        .world(World::default().zstack_put_allowed(false))
+        .faults(plan_faults)
+        .start()
+        .await
+        .unwrap();
+    let plan = Arc::new(set_up(&main, k).await);
+    main.journal().clear();
+    main.faults().set_rate(RATE);
+    get_only.faults().set_rate(RATE);
+
+    let timeouts = quick_timeouts();
+    let transports = [shared_transport(timeouts), shared_transport(timeouts)];
+    let gate = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut handles = Vec::new();
+    let mut n = 0;
+    for row in ROWS {
+        for i in 0..k {
+            n += 1;
+            let call = Call {
+                row,
+                i,
+                tag: call_tag(n),
+            };
+            let (url, transport) = if row == Row::UploadGet {
+                (get_only.base_url(), transports[1].clone())
+            } else {
+                (main.base_url(), transports[0].clone())
+            };
+            let client = client_for(&url)
+                .transport(transport)
+                .retry_policy(RetryPolicy::default())
+                .timeouts(timeouts)
+                .user_agent_suffix(call.tag.clone())
+                .build()
+                .unwrap();
+            let plan = plan.clone();
+            let gate = gate.clone();
+            handles.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await.unwrap();
+                let started = Instant::now();
+                let caught = AssertUnwindSafe(run(&call, &client, &plan))
+                    .catch_unwind()
+                    .await;
+                let took = started.elapsed();
+                let (result, panicked) = match caught {
+                    Ok(r) => (r, false),
+                    Err(_) => (Ok(()), true),
+                };
+                Done {
+                    call,
+                    result,
+                    panicked,
+                    took,
+                }
+            }));
+        }
+    }
+    let mut done = Vec::new();
+    let mut violations = Vec::new();
+    let mut report = ClassReport::default();
+    for h in handles {
+        match h.await {
+            Ok(d) => done.push(d),
+            Err(e) if e.is_panic() => report.panics += 1,
+            Err(e) => violations.push(format!("{}: a call task failed: {e}", class.name)),
+        }
+    }
+
+    let mut entries: Vec<JournalEntry> = main.journal().entries();
+    entries.extend(get_only.journal().entries());
+    report.faults =
+        usize::try_from(main.journal().faulted() + get_only.journal().faulted()).unwrap();
+    let tags: Vec<String> = done.iter().map(|d| d.call.tag.clone()).collect();
+    check_retry_after_per_call(&entries, &tags);
+
+    let total = timeouts.total;
+    for d in &done {
+        let mine = entries_of(&entries, &d.call.tag);
+        let row = d.call.row;
+        let label = outcome(&d.result);
+        let at = format!("{} / {} #{}", class.name, row.name(), d.call.i);
+        report.calls += 1;
+        report.requests += mine.len();
+        if row.composite() {
+            report.longest.1 = report.longest.1.max(d.took);
+        } else {
+            report.longest.0 = report.longest.0.max(d.took);
+        }
+        let cell = report.cells.entry(row).or_default();
+        cell.calls += 1;
+        cell.requests += mine.len();
+        if d.panicked {
+            report.panics += 1;
+            violations.push(format!("{at}: panicked"));
+            continue;
+        }
+        if d.result.is_ok() {
+            report.ok += 1;
+            cell.ok += 1;
+        } else {
+            *report.errors.entry(label.clone()).or_default() += 1;
+        }
+
+        // Deadline.
+        let limit = if row.composite() { total * 3 } else { total };
+        if d.took > limit + TOLERANCE {
+            violations.push(format!("{at}: took {:?}, deadline {limit:?}", d.took));
+        }
+        // Never twice.
+        if let Some(op) = row.unsafe_op() {
+            let sent = mine.iter().filter(|e| e.operation == Some(op)).count();
+            if sent > 1 {
+                report.sent_twice += 1;
+                violations.push(format!("{at}: {op} sent {sent} times"));
+            }
+        }
+        // Retry budget.
+        let per_op = |op: OperationId| mine.iter().filter(|e| e.operation == Some(op)).count();
+        for op in OperationId::ALL {
+            let max = if row.composite() && op == OperationId::GetTask {
+                2 * RetryPolicy::DEFAULT_MAX_ATTEMPTS as usize
+            } else {
+                RetryPolicy::DEFAULT_MAX_ATTEMPTS as usize
+            };
+            if per_op(op) > max {
+                violations.push(format!("{at}: {op} sent {} times", per_op(op)));
+            }
+        }
+        // The right typed error for the last fault met.
+        if !row.composite() {
+            check_outcome(
+                &at,
+                row,
+                &d.result,
+                &label,
+                &mine,
+                d.took,
+                total,
+                &mut violations,
+            );
+        } else if !matches!(label.as_str(), "ok" | "task state")
+            && !label.starts_with("service")
+            && !label.starts_with("http")
+            && !label.starts_with("transport")
+            && label != "decode"
+        {
+            violations.push(format!("{at}: untyped outcome {label}"));
+        }
+        // The world agrees with the journal.
+        check_world(&at, row, d, &plan, &main, &mine, &mut violations);
+    }
+    main.shutdown().await;
+    get_only.shutdown().await;
+    (report, violations)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_outcome(
+    at: &str,
+    row: Row,
+    result: &Result<(), Error>,
+    label: &str,
+    mine: &[&JournalEntry],
+    took: Duration,
+    total: Duration,
+    violations: &mut Vec<String>,
+) {
+    let Some(last) = mine.last() else {
+        violations.push(format!("{at}: no request reached the simulator ({label})"));
+        return;
+    };
+    let fault = last.fault.as_deref();
+    let expected: &[&str] = match fault.and_then(expected_error) {
+        Some(e) => e,
+        None => &["ok"],
+    };
+    let earlier_delivered = mine[..mine.len() - 1]
+        .iter()
+        .any(|e| e.fault.is_some() && carried_out(e.fault.as_deref()));
+    let ran_out = took + Duration::from_millis(100) >= total;
+    let fine = expected.contains(&label)
+        // A repeated cancel whose first attempt was carried out finds the
+        // task cancelled already.
+        || (row == Row::Cancel && label == "service 409" && earlier_delivered)
+        // The total timeout may end an attempt whatever its answer.
+        || (label == "transport timeout" && ran_out);
+    if !fine {
+        violations.push(format!(
+            "{at}: ended {label}, but the last fault was {fault:?} (expected {expected:?}); \
+             {} requests",
+            mine.len()
+        ));
+    }
+    if let Err(e) = result {
+        // Retryable exactly when repeating is safe and the failure may pass.
+        let safe = row.unsafe_op().is_none();
+        let transient = matches!(
+            label,
+            "service 429" | "service 502" | "service 503" | "service 504" | "http 502"
+        ) || label.starts_with("transport");
+        if e.is_retryable() != (safe && transient) {
+            violations.push(format!(
+                "{at}: {label} is_retryable() = {}",
+                e.is_retryable()
+            ));
+        }
+    }
+}
+
+fn check_world(
+    at: &str,
+    row: Row,
+    d: &Done,
+    plan: &Plan,
+    sim: &RunningSimulator,
+    mine: &[&JournalEntry],
+    violations: &mut Vec<String>,
+) {
+    let state = |id: TaskId| sim.world().task(id).map(|t| t.result_code);
+    let running = |c: Option<TaskResultCode>| {
+        matches!(
+            c,
+            Some(TaskResultCode::Pending | TaskResultCode::InProgress)
+        )
+    };
+    let toggled = mine
+        .iter()
+        .filter(|e| e.operation == Some(OperationId::ToggleTaskPause))
+        .any(|e| carried_out(e.fault.as_deref()));
+    let i = d.call.i;
+    let problem = match row {
+        Row::Toggle => {
+            let s = state(plan.toggle[i]);
+            let want_paused = toggled;
+            (want_paused != (s == Some(TaskResultCode::Paused)))
+                .then(|| format!("toggle carried out: {toggled}, task now {s:?}"))
+        }
+        Row::Pause => {
+            let s = state(plan.pause[i]);
+            ((d.result.is_ok() || toggled) && s != Some(TaskResultCode::Paused))
+                .then(|| format!("pause ended {:?}, task now {s:?}", d.result.is_ok()))
+        }
+        Row::Resume => {
+            let s = state(plan.resume[i]);
+            ((d.result.is_ok() || toggled) && !running(s))
+                .then(|| format!("resume ended {:?}, task now {s:?}", d.result.is_ok()))
+        }
+        Row::Cancel => {
+            let s = state(plan.cancel[i]);
+            (d.result.is_ok() && s != Some(TaskResultCode::Cancelled))
+                .then(|| format!("cancel succeeded, task now {s:?}"))
+        }
+        _ => None,
+    };
+    if let Some(p) = problem {
+        violations.push(format!("{at}: {p}"));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+fn tables(k: usize, classes: &[Class], reports: &[ClassReport]) -> String {
+    let mut out = String::new();
+    let total_calls: usize = reports.iter().map(|r| r.calls).sum();
+    let total_faults: usize = reports.iter().map(|r| r.faults).sum();
+    let total_requests: usize = reports.iter().map(|r| r.requests).sum();
+    let _ = writeln!(
+        out,
+        "Fault matrix: {} operations x {} fault classes x {k} calls = {total_calls} calls, \
+         {total_requests} requests, {total_faults} faults injected (rate {RATE}).\n",
+        ROWS.len(),
+        classes.len()
+    );
+    let _ = writeln!(
+        out,
+        "| fault class | faults injected | calls | requests | ok | typed errors | panics | \
+         unsafe sent twice | longest call (deadline {} ms) | longest pause/resume (deadline {} ms) |",
+        quick_timeouts().total.as_millis(),
+        3 * quick_timeouts().total.as_millis()
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (c, r) in classes.iter().zip(reports) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} ms | {} ms |",
+            c.name,
+            r.faults,
+            r.calls,
+            r.requests,
+            r.ok,
+            r.calls - r.ok - r.panics,
+            r.panics,
+            r.sent_twice,
+            r.longest.0.as_millis(),
+            r.longest.1.as_millis()
+        );
+    }
+
+    let _ = writeln!(
+        out,
+        "\nSuccesses per operation and fault class: `ok/calls (requests)`.\n"
+    );
+    let _ = write!(out, "| operation |");
+    for c in classes {
+        let _ = write!(out, " {} |", c.name);
+    }
+    let _ = write!(out, "\n|---|");
+    for _ in classes {
+        let _ = write!(out, "---|");
+    }
+    out.push('\n');
+    for row in ROWS {
+        let _ = write!(out, "| {} |", row.name());
+        for r in reports {
+            let cell = r
+                .cells
+                .get(&row)
+                .map_or((0, 0, 0), |c| (c.ok, c.calls, c.requests));
+            let _ = write!(out, " {}/{} ({}) |", cell.0, cell.1, cell.2);
+        }
+        out.push('\n');
+    }
+
+    let kinds: std::collections::BTreeSet<&String> =
+        reports.iter().flat_map(|r| r.errors.keys()).collect();
+    let _ = writeln!(out, "\nTyped errors per fault class.\n");
+    let _ = write!(out, "| error |");
+    for c in classes {
+        let _ = write!(out, " {} |", c.name);
+    }
+    let _ = write!(out, "\n|---|");
+    for _ in classes {
+        let _ = write!(out, "---:|");
+    }
+    out.push('\n');
+    for kind in kinds {
+        let _ = write!(out, "| {kind} |");
+        for r in reports {
+            let _ = write!(out, " {} |", r.errors.get(kind).copied().unwrap_or(0));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_under_20_percent_faults_of_every_class() {
+    let k = calls_per_cell();
+    let classes = classes();
+    let mut reports = Vec::new();
+    let mut violations = Vec::new();
+    for class in &classes {
+        let (report, v) = run_class(class, k).await;
+        reports.push(report);
+        violations.extend(v);
+    }
+    let text = tables(k, &classes, &reports);
+    println!("{text}");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fault_matrix.md");
+    let _ = std::fs::write(&path, &text);
+
+    assert!(
+        violations.is_empty(),
+        "{} violations:\n{}\n\n{text}",
+        violations.len(),
+        violations.join("\n")
+    );
+    for (c, r) in classes.iter().zip(&reports) {
+        assert_eq!(r.panics, 0, "{}", c.name);
+        assert_eq!(r.sent_twice, 0, "{}", c.name);
+        assert!(r.faults > 0, "{}: no fault was injected", c.name);
+    }
+}

@@ -4,12 +4,15 @@
 //!   from `docs/openapi.yaml`, and check that every operation is covered by
 //!   cfp-api, the simulator and the CLI.
 //! - `cargo xtask ci`: everything CI runs (`.ci/run`).
+//! - `cargo xtask bench [--quick]`: cfp against plain baselines, written to
+//!   `docs/benchmarks.md`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod codegen;
 mod coverage;
 mod fuzz;
@@ -43,6 +46,14 @@ enum Command {
         #[arg(long)]
         target: Option<String>,
     },
+    /// Benchmark cfp against plain baselines (decode, call overhead,
+    /// polling, CLI, simulator) and write docs/benchmarks.md. Builds in
+    /// release; installs curl, time, wrk and nginx with apt-get if missing.
+    Bench {
+        /// Fewer rounds and shorter measurements (for development).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 /// The repository root (xtask's parent directory).
@@ -59,6 +70,7 @@ fn main() -> ExitCode {
         Command::Codegen { check } => codegen::run(check),
         Command::Ci => run_ci(),
         Command::Fuzz { seconds, target } => fuzz::run(seconds, target.as_deref()),
+        Command::Bench { quick } => bench::run(bench::Options { quick }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

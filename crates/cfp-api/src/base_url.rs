@@ -46,19 +46,13 @@ impl BaseUrl {
         })
     }
 
-    /// The URI of `path` (already encoded, starting with `/`) with `query`
-    /// (already encoded, without `?`).
-    pub(crate) fn join(&self, path: &str, query: &str) -> String {
-        let mut s = String::with_capacity(
-            self.origin.len() + self.prefix.len() + path.len() + query.len() + 1,
-        );
+    /// The start of a URI on this base (`scheme://host[:port][/prefix]`), in
+    /// a string with room for `more` bytes: the operation's path and query
+    /// are appended to it.
+    pub(crate) fn start(&self, more: usize) -> String {
+        let mut s = String::with_capacity(self.origin.len() + self.prefix.len() + more);
         s.push_str(&self.origin);
         s.push_str(&self.prefix);
-        s.push_str(path);
-        if !query.is_empty() {
-            s.push('?');
-            s.push_str(query);
-        }
         s
     }
 
@@ -84,12 +78,9 @@ mod tests {
     #[test]
     fn keeps_host_port_and_prefix() {
         let b = base("https://api.i3d.net").unwrap();
-        assert_eq!(
-            b.join("/v3/applicationInstance/task", ""),
-            "https://api.i3d.net/v3/applicationInstance/task"
-        );
+        assert_eq!(b.start(0), "https://api.i3d.net");
         let b = base("http://127.0.0.1:8080/sim/").unwrap();
-        assert_eq!(b.join("/v3/x", "a=1"), "http://127.0.0.1:8080/sim/v3/x?a=1");
+        assert_eq!(b.start(16), "http://127.0.0.1:8080/sim");
         let b = base("https://api.i3d.net:443/").unwrap();
         assert_eq!(b.as_string(), "https://api.i3d.net");
         let b = base("http://[::1]:9000").unwrap();

@@ -34,7 +34,9 @@ pub struct Ctx {
 impl Ctx {
     /// Prints a result on stdout in the chosen format.
     pub fn print<T: Serialize + Table>(&self, value: &T) -> Result<(), CliError> {
-        let mut out = std::io::stdout().lock();
+        // Rust's stdout flushes at every newline: buffer the document so a
+        // pretty-printed answer is one write, not one per line.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         output::print(&mut out, self.format, value)?;
         out.flush()?;
         Ok(())

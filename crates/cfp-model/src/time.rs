@@ -149,13 +149,13 @@ impl Visitor<'_> for UnixTimeVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<UnixTime, E> {
-        let digits = v.strip_prefix('-').unwrap_or(v);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(E::invalid_value(de::Unexpected::Str(v), &self));
+        // `i64::from_str` reads an optional sign and digits in one pass;
+        // only `-` is a sign here, so a leading `+` is refused first.
+        let secs: i64 = match v.as_bytes().first() {
+            Some(b'+') | None => None,
+            Some(_) => v.parse().ok(),
         }
-        let secs: i64 = v
-            .parse()
-            .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))?;
+        .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))?;
         Self::checked(secs, TimeForm::String)
     }
 }

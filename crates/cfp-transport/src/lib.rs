@@ -64,6 +64,7 @@ pub mod random;
 mod reqwest;
 pub mod retry;
 pub mod timeouts;
+mod tls;
 mod transport;
 
 pub use auth::{CredentialError, Credentials};

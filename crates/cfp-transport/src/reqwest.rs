@@ -15,6 +15,11 @@ use crate::transport::Transport;
 /// added with [`ReqwestTransportBuilder::add_root_certificate_pem`]),
 /// pooled connections, HTTP/2 where the server offers it, gzip.
 ///
+/// Building one is cheap: the platform's root certificates are read when the
+/// first HTTPS connection is made, not when the transport is built, so a
+/// transport that only talks plain HTTP never reads them (and a system
+/// without any shows as a failed connection, not a failed build).
+///
 /// # Redirects
 ///
 /// Credentials must never reach another host, and reqwest strips only the
@@ -151,18 +156,15 @@ impl ReqwestTransportBuilder {
 
     /// Builds the transport.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-        let mut certs = Vec::with_capacity(self.root_pems.len());
+        let mut extra_roots = Vec::with_capacity(self.root_pems.len());
         for pem in &self.root_pems {
-            let found = ::reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                TransportError::config(format!("unreadable root certificate: {}", chain(&e)))
-            })?;
-            if found.is_empty() {
-                return Err(TransportError::config(
-                    "unreadable root certificate: no PEM certificate found",
-                ));
-            }
-            certs.extend(found);
+            let found = crate::tls::parse_pem_bundle(pem)
+                .map_err(|e| TransportError::config(format!("unreadable root certificate: {e}")))?;
+            extra_roots.extend(found);
         }
+        // The platform's roots are loaded on the first HTTPS connection, not
+        // here: see `crate::tls`.
+        let tls = crate::tls::client_config(extra_roots)?;
         let max_redirects = self.max_redirects;
         let policy = ::reqwest::redirect::Policy::custom(move |attempt| {
             let Some(first) = attempt.previous().first() else {
@@ -183,7 +185,7 @@ impl ReqwestTransportBuilder {
             .redirect(policy)
             .referer(false)
             .gzip(true)
-            .tls_certs_merge(certs);
+            .tls_backend_preconfigured(tls);
         if let Some(t) = self.request_timeout {
             builder = builder.timeout(t);
         }
@@ -203,28 +205,83 @@ impl Transport for ReqwestTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = ::reqwest::Request::try_from(request)
-            .map_err(|e| TransportError::invalid_request(chain(&e.without_url())))?;
+        let request = to_reqwest(request)?;
         let mut response = self.client.execute(request).await.map_err(classify)?;
         let status = response.status();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len().saturating_add(chunk.len()) > self.max_body_bytes {
-                return Err(TransportError::body(format!(
-                    "the response body is larger than {} bytes",
-                    self.max_body_bytes
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let mut out = http::Response::new(Bytes::from(body));
+        let body = read_body(&mut response, self.max_body_bytes).await?;
+        let mut out = http::Response::new(body);
         *out.status_mut() = status;
         *out.version_mut() = version;
         *out.headers_mut() = headers;
         Ok(out)
     }
+}
+
+/// The reqwest form of a request: what `reqwest::Request::try_from` does,
+/// without formatting the URI through `Display` first (this runs on every
+/// call). Extensions are not passed on.
+fn to_reqwest(request: http::Request<Bytes>) -> Result<::reqwest::Request, TransportError> {
+    let (parts, body) = request.into_parts();
+    let uri = &parts.uri;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let (scheme, authority) = match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => (s, a.as_str()),
+        _ => {
+            return Err(TransportError::invalid_request(
+                "the request URI is not absolute",
+            ));
+        }
+    };
+    let mut text = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
+    text.push_str(scheme);
+    text.push_str("://");
+    text.push_str(authority);
+    text.push_str(path);
+    let url = url::Url::parse(&text)
+        .map_err(|e| TransportError::invalid_request(format!("invalid request URI: {e}")))?;
+    let mut out = ::reqwest::Request::new(parts.method, url);
+    *out.headers_mut() = parts.headers;
+    *out.version_mut() = parts.version;
+    *out.body_mut() = Some(::reqwest::Body::from(body));
+    Ok(out)
+}
+
+/// Reads a whole body of at most `limit` bytes. A body that arrives in one
+/// chunk (most answers) is passed on as it is, without a copy; a longer one
+/// is gathered into one buffer sized from the first chunks.
+async fn read_body(
+    response: &mut ::reqwest::Response,
+    limit: usize,
+) -> Result<Bytes, TransportError> {
+    let too_large =
+        || TransportError::body(format!("the response body is larger than {limit} bytes"));
+    let Some(first) = response.chunk().await.map_err(classify)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > limit {
+        return Err(too_large());
+    }
+    let Some(second) = response.chunk().await.map_err(classify)? else {
+        return Ok(first);
+    };
+    let hint = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+        .min(limit);
+    let mut body = Vec::with_capacity(hint.max(first.len() + second.len()));
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(classify)?;
+    }
+    Ok(Bytes::from(body))
 }
 
 /// Sorts a reqwest error into a [`TransportErrorKind`], with a message made

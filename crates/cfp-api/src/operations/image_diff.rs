@@ -74,7 +74,7 @@ impl Operation for DiffStatusOp {
             .path(r.diff_id)
             .query("accountserviceid", r.account_service_id);
         if r.info {
-            spec = spec.query("diff_info", 1);
+            spec = spec.query("diff_info", 1u64);
         }
         spec.build(base)
     }

@@ -7,13 +7,19 @@ use std::time::{Duration, SystemTime};
 ///
 /// After each poll that is not final, the next one is scheduled:
 ///
-/// 1. When the server says when to look again — a diff job's `jobeta`, a
-///    scheduled task's or batch's `executeAt` — and that time is ahead, the
-///    next poll is [`eta_margin`](Self::eta_margin) after it.
+/// 1. When the answer says when to look again and that time is ahead, the
+///    next poll is [`eta_margin`](Self::eta_margin) after it. The hints: a
+///    diff job's `jobeta`; a scheduled task's or batch's `executeAt`; for a
+///    running task past its first action, the predicted end of its current
+///    action (from `executeAt`, `lastActivityAt` and `currentActionIdx`:
+///    the actions so far took on average `(lastActivityAt − executeAt) /
+///    currentActionIdx` each).
 /// 2. Otherwise, capped exponential backoff: [`initial_delay`](Self::initial_delay),
 ///    multiplied by [`backoff_factor`](Self::backoff_factor) after each poll
 ///    that saw no change, up to [`max_delay`](Self::max_delay); any observed
-///    change (state, progress, counts) starts it over.
+///    change (state, progress, counts) starts it over, and so does a hint
+///    that came true without the work moving on (a passed ETA: the change is
+///    due any moment).
 ///
 /// Every delay is kept within [`min_delay`](Self::min_delay) and
 /// [`max_delay`](Self::max_delay) (so a far ETA is still checked now and
@@ -126,6 +132,8 @@ impl Default for PollPolicy {
 pub(crate) struct Scheduler {
     policy: PollPolicy,
     backoff: Duration,
+    /// The hint the last delay was scheduled from, until a poll after it.
+    awaited: Option<SystemTime>,
 }
 
 impl Scheduler {
@@ -133,6 +141,7 @@ impl Scheduler {
         Self {
             policy,
             backoff: policy.initial_delay,
+            awaited: None,
         }
     }
 
@@ -145,7 +154,10 @@ impl Scheduler {
         wall_now: SystemTime,
     ) -> Duration {
         let p = self.policy;
-        if changed {
+        // The time a poll was scheduled for came, and the work did not move
+        // on: what it waited for is due, so look again soon.
+        let overdue = self.awaited.take().is_some_and(|at| at <= wall_now);
+        if changed || (overdue && p.follow_server_hints) {
             self.backoff = p.initial_delay;
         }
         if p.follow_server_hints
@@ -153,7 +165,12 @@ impl Scheduler {
             && let Ok(ahead) = at.duration_since(wall_now)
             && !ahead.is_zero()
         {
-            return p.clamp(ahead.saturating_add(p.eta_margin));
+            let delay = p.clamp(ahead.saturating_add(p.eta_margin));
+            // Only a poll at (or after) the hint can find it overdue.
+            if delay >= ahead {
+                self.awaited = Some(at);
+            }
+            return delay;
         }
         let delay = self.backoff;
         self.backoff = self
@@ -194,6 +211,37 @@ mod tests {
         assert_eq!(s.next_delay(true, eta(secs(600)), NOW), secs(30));
         // A passed ETA falls back to backoff.
         assert_eq!(s.next_delay(true, Some(NOW), NOW + secs(5)), secs(1));
+    }
+
+    #[test]
+    fn a_hint_that_came_true_without_a_change_restarts_the_backoff_once() {
+        let mut s = Scheduler::new(PollPolicy::default());
+        // Back off to 4 s without change.
+        for _ in 0..3 {
+            s.next_delay(false, None, NOW);
+        }
+        // Told to look at 10 s: the poll is at 10.5 s.
+        let eta = NOW + secs(10);
+        assert_eq!(
+            s.next_delay(false, Some(eta), NOW),
+            Duration::from_millis(10_500)
+        );
+        // At 10.5 s nothing changed and the hint has passed: 1 s, then 2 s.
+        let later = NOW + Duration::from_millis(10_500);
+        assert_eq!(s.next_delay(false, Some(eta), later), secs(1));
+        assert_eq!(s.next_delay(false, Some(eta), later + secs(1)), secs(2));
+    }
+
+    #[test]
+    fn a_far_hint_checked_early_is_not_overdue() {
+        let mut s = Scheduler::new(PollPolicy::default());
+        for _ in 0..3 {
+            s.next_delay(false, None, NOW);
+        }
+        // 600 s ahead: checked after max_delay (30 s), before the hint.
+        let eta = NOW + secs(600);
+        assert_eq!(s.next_delay(false, Some(eta), NOW), secs(30));
+        assert_eq!(s.next_delay(false, Some(eta), NOW + secs(30)), secs(30));
     }
 
     #[test]

@@ -1,0 +1,19 @@
+//! Benchmark harnesses for `cargo xtask bench`: each measures cfp against a
+//! plain baseline doing the same work, so the figures say what cfp adds.
+//!
+//! | module | comparison |
+//! |---|---|
+//! | [`payloads`], [`plain`] (and `benches/decode.rs`, criterion) | decoding with cfp-model against plain `#[derive(Deserialize)]` structs, on the same bytes |
+//! | [`calls`] | sequential image-status calls through cfp-api against raw reqwest + serde_json, same simulator |
+//! | [`polling`] | cfp's waiters against a fixed 1-second poller, many concurrent waits, scaled simulated time |
+//!
+//! The `cfp-bench` binary runs [`calls`] and [`polling`] and prints their
+//! figures as one JSON document on stdout; `cargo xtask bench` builds it in
+//! release, runs it, and writes `docs/benchmarks.md`. Nothing here asserts a
+//! timing: tests check only that both sides of a comparison do the same
+//! work.
+
+pub mod calls;
+pub mod payloads;
+pub mod plain;
+pub mod polling;

@@ -60,6 +60,7 @@ pub mod clock;
 mod dispatch;
 pub mod error;
 pub mod mock;
+mod origins;
 pub mod random;
 mod reqwest;
 pub mod retry;

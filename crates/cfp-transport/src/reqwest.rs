@@ -2,12 +2,14 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::error::{TransportError, TransportErrorKind};
+use crate::origins::OriginUrls;
 use crate::timeouts::Timeouts;
 use crate::transport::Transport;
 
@@ -51,6 +53,7 @@ use crate::transport::Transport;
 pub struct ReqwestTransport {
     client: ::reqwest::Client,
     max_body_bytes: usize,
+    origins: Arc<OriginUrls>,
 }
 
 impl ReqwestTransport {
@@ -195,6 +198,7 @@ impl ReqwestTransportBuilder {
         Ok(ReqwestTransport {
             client,
             max_body_bytes: self.max_body_bytes,
+            origins: Arc::default(),
         })
     }
 }
@@ -205,7 +209,7 @@ impl Transport for ReqwestTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = to_reqwest(request)?;
+        let request = to_reqwest(request, &self.origins)?;
         let mut response = self.client.execute(request).await.map_err(classify)?;
         let status = response.status();
         let version = response.version();
@@ -220,27 +224,14 @@ impl Transport for ReqwestTransport {
 }
 
 /// The reqwest form of a request: what `reqwest::Request::try_from` does,
-/// without formatting the URI through `Display` first (this runs on every
-/// call). Extensions are not passed on.
-fn to_reqwest(request: http::Request<Bytes>) -> Result<::reqwest::Request, TransportError> {
+/// without formatting the URI through `Display` and parsing its origin
+/// again on every call (see `crate::origins`). Extensions are not passed on.
+fn to_reqwest(
+    request: http::Request<Bytes>,
+    origins: &OriginUrls,
+) -> Result<::reqwest::Request, TransportError> {
     let (parts, body) = request.into_parts();
-    let uri = &parts.uri;
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let (scheme, authority) = match (uri.scheme_str(), uri.authority()) {
-        (Some(s), Some(a)) => (s, a.as_str()),
-        _ => {
-            return Err(TransportError::invalid_request(
-                "the request URI is not absolute",
-            ));
-        }
-    };
-    let mut text = String::with_capacity(scheme.len() + 3 + authority.len() + path.len());
-    text.push_str(scheme);
-    text.push_str("://");
-    text.push_str(authority);
-    text.push_str(path);
-    let url = url::Url::parse(&text)
-        .map_err(|e| TransportError::invalid_request(format!("invalid request URI: {e}")))?;
+    let url = origins.url(&parts.uri)?;
     let mut out = ::reqwest::Request::new(parts.method, url);
     *out.headers_mut() = parts.headers;
     *out.version_mut() = parts.version;

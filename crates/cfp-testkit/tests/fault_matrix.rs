@@ -47,13 +47,13 @@ use cfp_model::{
 };
 use cfp_testkit::world::{DEMO_DIFF_ID, DEMO_ZSTACK_IMAGE, ExistingDiff, World};
 use cfp_testkit::{Fault, FaultPlan, JournalEntry, RetryAfter, RunningSimulator};
-use cfp_transport::{RetryPolicy, TransportErrorKind};
+use cfp_transport::RetryPolicy;
 use futures_util::FutureExt as _;
 use tokio::sync::Semaphore;
 
 use api_support::{
-    call_tag, check_retry_after_per_call, client_for, entries_of, quick_timeouts, shared_transport,
-    sim_builder,
+    call_tag, check_retry_after_per_call, client_for, entries_of, outcome, quick_timeouts,
+    shared_transport, sim_builder,
 };
 
 /// The share of requests that meet a fault.
@@ -328,24 +328,6 @@ async fn run(call: &Call, client: &Client, plan: &Plan) -> Result<(), Error> {
 
 // ---------------------------------------------------------------------------
 // Outcomes
-
-/// What a call ended with, as the table shows it.
-fn outcome(r: &Result<(), Error>) -> String {
-    match r {
-        Ok(()) => "ok".into(),
-        Err(Error::Service { status, .. }) if *status < 300 => "service error in a 2xx body".into(),
-        Err(Error::Service { status, .. }) => format!("service {status}"),
-        Err(Error::Http { status, .. }) => format!("http {status}"),
-        Err(Error::Decode { .. }) => "decode".into(),
-        Err(Error::TaskState { .. }) => "task state".into(),
-        Err(Error::Transport { source, .. }) => match source.kind() {
-            TransportErrorKind::Timeout => "transport timeout".into(),
-            TransportErrorKind::Io | TransportErrorKind::Body => "transport io".into(),
-            other => format!("transport {other:?}"),
-        },
-        Err(e) => format!("other: {e}"),
-    }
-}
 
 /// Faults after which the request had been carried out.
 fn carried_out(fault: Option<&str>) -> bool {

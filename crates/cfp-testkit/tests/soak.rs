@@ -51,10 +51,9 @@ use cfp_model::{
 };
 use cfp_testkit::world::{DEMO_DIFF_ID, DEMO_ZSTACK_IMAGE, World};
 use cfp_testkit::{ClockMode, Fault, FaultPlan, RetryAfter, RunningSimulator};
-use cfp_transport::TransportErrorKind;
 use futures_util::FutureExt as _;
 
-use api_support::{client_for, open_fds, quick_timeouts, rss_kib, sim_builder};
+use api_support::{client_for, open_fds, outcome, quick_timeouts, rss_kib, sim_builder};
 
 const CALLERS: usize = 32;
 const RATE: f64 = 0.2;
@@ -200,23 +199,6 @@ async fn run(op: Op, r: u64, client: &Client, t: &Targets) -> Result<(), Error> 
             .map(drop),
         Op::Pause => client.pause_task(task).await.map(drop),
         Op::Resume => client.resume_task(task).await.map(drop),
-    }
-}
-
-fn outcome(r: &Result<(), Error>) -> String {
-    match r {
-        Ok(()) => "ok".into(),
-        Err(Error::Service { status, .. }) if *status < 300 => "service error in a 2xx body".into(),
-        Err(Error::Service { status, .. }) => format!("service {status}"),
-        Err(Error::Http { status, .. }) => format!("http {status}"),
-        Err(Error::Decode { .. }) => "decode".into(),
-        Err(Error::TaskState { .. }) => "task state".into(),
-        Err(Error::Transport { source, .. }) => match source.kind() {
-            TransportErrorKind::Timeout => "transport timeout".into(),
-            TransportErrorKind::Io | TransportErrorKind::Body => "transport io".into(),
-            other => format!("transport {other:?}"),
-        },
-        Err(e) => format!("other: {e}"),
     }
 }
 

@@ -219,21 +219,7 @@ impl Report {
                 );
             }
             for r in &s.rows {
-                let met = match r.verdict {
-                    Verdict::Met => "yes",
-                    Verdict::Missed => "**no** (see notes)",
-                    Verdict::Info => "—",
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} |",
-                    cell(&r.benchmark),
-                    cell(&r.cfp),
-                    cell(&r.baseline),
-                    r.ratio,
-                    r.target,
-                    met
-                );
+                row(out, r, "**no** (see notes)");
             }
         }
         out.push('\n');
@@ -289,21 +275,7 @@ fn section(out: &mut String, s: &Section) {
         out.push_str("| benchmark | cfp | baseline | ratio | target | met |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for r in &s.rows {
-            let met = match r.verdict {
-                Verdict::Met => "yes",
-                Verdict::Missed => "**no**",
-                Verdict::Info => "—",
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&r.benchmark),
-                cell(&r.cfp),
-                cell(&r.baseline),
-                r.ratio,
-                r.target,
-                met
-            );
+            row(out, r, "**no**");
         }
         out.push('\n');
     }
@@ -326,6 +298,26 @@ fn section(out: &mut String, s: &Section) {
 }
 
 /// Text safe inside a table cell.
+/// One row of a results table; `missed` is what the last column says of a
+/// missed target (the summary points to the section's notes).
+fn row(out: &mut String, r: &Row, missed: &str) {
+    let met = match r.verdict {
+        Verdict::Met => "yes",
+        Verdict::Missed => missed,
+        Verdict::Info => "—",
+    };
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} |",
+        cell(&r.benchmark),
+        cell(&r.cfp),
+        cell(&r.baseline),
+        r.ratio,
+        r.target,
+        met
+    );
+}
+
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }

@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use cfp_api::{Client, ClientBuilder};
+use cfp_api::{Client, ClientBuilder, Error};
 use cfp_testkit::{
     ClockMode, Credentials, JournalEntry, RunningSimulator, SimClock, Simulator, SimulatorBuilder,
 };
-use cfp_transport::{Clock, ReqwestTransport, Sleep, Timeouts};
+use cfp_transport::{Clock, ReqwestTransport, Sleep, Timeouts, TransportErrorKind};
 
 pub(crate) const KEY: &str = "api-e2e-key-DO-NOT-USE";
 pub(crate) const SECRET: &str = "api-e2e-secret-DO-NOT-USE";
@@ -245,4 +245,22 @@ pub(crate) fn rss_kib() -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// What a call ended with, as the fault matrix and the soak tally it.
+pub(crate) fn outcome(r: &Result<(), Error>) -> String {
+    match r {
+        Ok(()) => "ok".into(),
+        Err(Error::Service { status, .. }) if *status < 300 => "service error in a 2xx body".into(),
+        Err(Error::Service { status, .. }) => format!("service {status}"),
+        Err(Error::Http { status, .. }) => format!("http {status}"),
+        Err(Error::Decode { .. }) => "decode".into(),
+        Err(Error::TaskState { .. }) => "task state".into(),
+        Err(Error::Transport { source, .. }) => match source.kind() {
+            TransportErrorKind::Timeout => "transport timeout".into(),
+            TransportErrorKind::Io | TransportErrorKind::Body => "transport io".into(),
+            other => format!("transport {other:?}"),
+        },
+        Err(e) => format!("other: {e}"),
+    }
 }

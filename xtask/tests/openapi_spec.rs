@@ -7,7 +7,8 @@
 //!   schema (JSON Schema 2020-12, with `jsonschema`), and deliberately wrong
 //!   bodies are not.
 //! - The task API agrees with the vendor's own OpenAPI subset, and Clanforge
-//!   and ZStack with the captured vendor docs, in `<root>/../shared`.
+//!   and ZStack with the vendor docs and source, as the project records them
+//!   in `xtask/tests/fixtures/vendor-facts.yaml` (no file outside the repository).
 
 // Helpers fail loudly with a message: a panic here is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -217,18 +218,20 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// A file under `<root>/../shared`; fails the test, never skips it, when the
-/// shared folder is missing.
-fn read_shared(relative: &str) -> String {
-    let shared = repo_root().join("..").join("shared");
-    let path = shared.join(relative);
-    assert!(
-        path.is_file(),
-        "the vendor cross-check needs {} (the shared folder sits beside the repo root, at \
-         <root>/../shared); it is missing, so the contract cannot be checked against the vendor",
-        path.display()
-    );
-    read(&path)
+/// The project's record of the vendors' facts (`xtask/tests/fixtures/vendor-facts.yaml`).
+fn vendor_facts() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vendor-facts.yaml");
+    yaml_serde::from_str(&read(&path))
+        .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
 }
 
 fn typed_spec() -> oas3::Spec {
@@ -821,9 +824,21 @@ fn diff_job_answers_reject_wrong_bodies() {
             ("an unknown field", with(&job, "/jobnew", Some(json!("x")))),
             ("the 2xx failure envelope", envelope.clone()),
             ("an envelope with only error: true", json!({"error": true})),
+            (
+                "jobfailed 2 (a count of failures)",
+                with(&job, "/jobfailed", Some(json!(2))),
+            ),
+            (
+                "a failed job that says success: false",
+                with(
+                    &with(&job, "/success", Some(json!(false))),
+                    "/jobstateid",
+                    Some(json!(6)),
+                ),
+            ),
         ],
         &[
-            ("jobfailed 2", with(&job, "/jobfailed", Some(json!(2)))),
+            ("jobfailed -1", with(&job, "/jobfailed", Some(json!(-1)))),
             (
                 "jobfailed true",
                 with(&job, "/jobfailed", Some(json!(true))),
@@ -1282,11 +1297,19 @@ fn operations_of(doc: &Value) -> BTreeMap<String, (String, String, Value)> {
 
 #[test]
 fn task_api_agrees_with_the_vendor_openapi() {
-    let vendor: Value =
-        yaml_serde::from_str(&read_shared("api-docs/vendor-task-api-openapi-subset.yaml"))
-            .unwrap_or_else(|e| panic!("the vendor's OpenAPI subset is not valid YAML: {e}"));
+    let facts = vendor_facts();
     let spec = spec_value();
-    let vendor_ops = operations_of(&vendor);
+    let vendor_ops: BTreeMap<String, &Value> = facts["task"]["operations"]
+        .as_array()
+        .expect("task operations")
+        .iter()
+        .map(|o| {
+            (
+                o["vendor_operation_id"].as_str().expect("an id").to_owned(),
+                o,
+            )
+        })
+        .collect();
     let ours = operations_of(&spec);
     let mut failures = Vec::new();
     let mut claimed = BTreeSet::new();
@@ -1298,31 +1321,36 @@ fn task_api_agrees_with_the_vendor_openapi() {
             continue;
         }
         claimed.insert(vendor_id.to_owned());
-        let Some((v_method, v_path, v_op)) = vendor_ops.get(vendor_id) else {
+        let Some(v) = vendor_ops.get(vendor_id) else {
             failures.push(format!("{id}: the vendor has no operation {vendor_id}"));
             continue;
         };
-        if (v_method, v_path) != (method, path) {
+        if (v["method"].as_str(), v["path"].as_str())
+            != (Some(method.as_str()), Some(path.as_str()))
+        {
             failures.push(format!(
-                "{id}: ours is {method} {path}, the vendor's {v_method} {v_path}"
+                "{id}: ours is {method} {path}, the vendor's {} {}",
+                v["method"], v["path"]
             ));
         }
-        if path_params(&vendor, v_op) != path_params(&spec, op) {
+        let v_params: Vec<String> = strings(&v["path_params"]).into_iter().collect();
+        let mut ours_params = path_params(&spec, op);
+        ours_params.sort();
+        if v_params != ours_params {
             failures.push(format!("{id}: path parameters differ from the vendor's"));
         }
-        if let Some(v_body) = v_op.get("requestBody") {
-            let v_schema = &deref(&vendor, v_body)["content"]["application/json"]["schema"];
+        if v.get("request_properties").is_some() {
             let our_schema =
                 &deref(&spec, &op["requestBody"])["content"]["application/json"]["schema"];
             if our_schema.is_null() {
                 failures.push(format!("{id}: the vendor has a request body, ours none"));
             } else {
                 let have = paths_of(&spec, our_schema);
-                for p in paths_of(&vendor, v_schema).difference(&have) {
+                for p in strings(&v["request_properties"]).difference(&have) {
                     failures.push(format!("{id}: request property {p} is missing"));
                 }
                 let required = required_of(&spec, our_schema);
-                for r in required_of(&vendor, v_schema).difference(&required) {
+                for r in strings(&v["request_required"]).difference(&required) {
                     failures.push(format!(
                         "{id}: the vendor requires request property {r}, ours not"
                     ));
@@ -1330,18 +1358,14 @@ fn task_api_agrees_with_the_vendor_openapi() {
             }
         }
         let our_responses = op["responses"].as_object().expect("responses");
-        for (status, v_response) in v_op["responses"].as_object().expect("responses") {
+        for (status, v_props) in v["responses"].as_object().expect("responses") {
             let Some(our_response) = our_responses.get(status) else {
                 failures.push(format!("{id}: response {status} is missing"));
                 continue;
             };
-            let v_schema = &deref(&vendor, v_response)["content"]["application/json"]["schema"];
-            if v_schema.is_null() {
-                continue;
-            }
             let our_schema = &deref(&spec, our_response)["content"]["application/json"]["schema"];
             let have = paths_of(&spec, our_schema);
-            for p in paths_of(&vendor, v_schema).difference(&have) {
+            for p in strings(v_props).difference(&have) {
                 failures.push(format!("{id}: response {status} property {p} is missing"));
             }
         }
@@ -1357,85 +1381,151 @@ fn task_api_agrees_with_the_vendor_openapi() {
 }
 
 #[test]
-fn zstack_agrees_with_the_vendor_doc() {
-    let doc = read_shared("api-docs/004_00dc68f46174f6e6.txt");
+fn zstack_agrees_with_the_vendor_doc_and_source() {
+    let facts = &vendor_facts()["zstack"];
     let spec = spec_value();
-    let (method, path, op) = &operations_of(&spec)["getUploadJobDetails"];
-    let vendor_id = op["x-vendor-operation-id"]
-        .as_str()
-        .expect("x-vendor-operation-id");
-    assert!(
-        doc.contains(&format!("Operation ID\n\n{vendor_id}")),
-        "the doc's operation id"
+    let ops = operations_of(&spec);
+    let (method, path, op) = &ops["getUploadJobDetails"];
+    assert_eq!(
+        op["x-vendor-operation-id"].as_str(),
+        facts["operation"].as_str(),
+        "the vendor's operation id"
     );
-    assert!(
-        doc.contains(&format!("{method}{path}")),
-        "the doc's endpoint is {method} {path}"
+    assert_eq!(
+        Some(method.as_str()),
+        facts["documented"]["method"].as_str()
     );
-    // The capture runs a field's name into its type ("offsetlongRequired"),
-    // so names are looked up as substrings.
-    for schema in ["UploadJobDetails", "UploadJobDetailsBody"] {
+    assert_eq!(Some(path.as_str()), facts["documented"]["path"].as_str());
+    // The GET form is the source's, under the servlet's /zstack prefix.
+    let (q_method, q_path, q_op) = &ops["getUploadJobDetailsByQuery"];
+    assert_eq!(
+        Some(q_method.as_str()),
+        facts["in_source"]["method"].as_str()
+    );
+    assert_eq!(
+        q_path.strip_prefix("/zstack"),
+        facts["in_source"]["path"].as_str()
+    );
+    let query: BTreeSet<String> = q_op["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(query, strings(&facts["in_source"]["query"]));
+    // Every field the contract names is one the vendor's doc or source has.
+    let known: BTreeSet<String> = [
+        "request_fields",
+        "response_fields",
+        "error_fields",
+        "failure_body_fields",
+    ]
+    .iter()
+    .flat_map(|k| strings(&facts[*k]))
+    .collect();
+    for schema in [
+        "UploadJobDetails",
+        "UploadJobDetailsBody",
+        "ZStackErrorEnvelope",
+    ] {
         for p in paths_of(&spec, &component(schema)) {
             let leaf = p.rsplit('.').next().expect("a name");
             assert!(
-                doc.contains(leaf),
-                "{schema} property {p} is not in the vendor doc"
+                known.contains(leaf),
+                "{schema} property {p} is in neither the vendor's doc nor its source"
             );
         }
+    }
+    // Failures: 503 with the error body; header refusals: plain-text 400.
+    let failure = facts["failure_status"]
+        .as_u64()
+        .expect("a status")
+        .to_string();
+    for (_, _, op) in [
+        &ops["getUploadJobDetails"],
+        &ops["getUploadJobDetailsByQuery"],
+    ] {
+        let r = deref(&spec, &op["responses"][&failure]);
+        assert_eq!(
+            r["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ZStackErrorEnvelope"
+        );
+        let refusal = facts["header_refusal"]["status"]
+            .as_u64()
+            .expect("a status")
+            .to_string();
+        let r = deref(&spec, &op["responses"][&refusal]);
+        let examples = &r["content"]["text/plain"]["examples"];
+        let bodies: BTreeSet<String> = examples
+            .as_object()
+            .expect("examples")
+            .values()
+            .filter_map(|e| e["value"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(bodies, strings(&facts["header_refusal"]["bodies"]));
     }
 }
 
 #[test]
 fn clanforge_agrees_with_the_vendor_docs() {
+    let facts = &vendor_facts()["clanforge"];
     let spec = spec_value();
     let ours = operations_of(&spec);
-    let diff_job = paths_of(&spec, &component("DiffJob"));
-    for (id, file) in [
-        ("createImageDiff", "api-docs/000_af128a75e8814d41.txt"),
-        ("retryImageDiff", "api-docs/001_6076aa9b6bd5b2ba.txt"),
-        ("getImageStatus", "api-docs/002_88073db868985336.txt"),
-    ] {
-        let doc = read_shared(file);
+    for f in facts["operations"].as_array().expect("operations") {
+        let id = f["operation"].as_str().expect("an id");
         let (method, path, op) = &ours[id];
-        // The doc writes path parameters as <name>.
+        // The vendor writes path parameters as <name>.
         let url = format!(
             "https://api.multiplay.co.uk{}",
             path.replace('{', "<").replace('}', ">")
         );
-        assert!(doc.contains(&url), "{id}: {file} does not show {url}");
-        assert!(
-            doc.contains(method.as_str()),
-            "{id}: {file} does not say {method}"
+        assert_eq!(Some(url.as_str()), f["url"].as_str(), "{id}: the URL");
+        assert_eq!(
+            Some(method.as_str()),
+            f["method"].as_str(),
+            "{id}: the method"
         );
-        for p in path_params(&spec, op) {
+        let params: BTreeSet<String> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(params, strings(&f["parameters"]), "{id}: the parameters");
+        // Every response field the vendor lists is in our schema, with its type.
+        let schema = media_schema(&spec, method, path, "200");
+        let fields = paths_of(&spec, &schema);
+        for (name, ty) in f["response_fields"].as_object().expect("fields") {
             assert!(
-                doc.contains(&format!("<{p}>")),
-                "{id}: parameter {p} is not in {file}"
+                fields.contains(name),
+                "{id}: the vendor's response field {name} is not in the contract"
             );
+            let _ = ty;
         }
-        // Response field tables: `name | type | description | optional |`.
-        for line in doc.lines() {
-            let cells: Vec<&str> = line.split(" | ").map(str::trim).collect();
-            if cells.len() >= 3
-                && matches!(cells[1], "integer" | "string" | "boolean")
-                && !cells[0].contains(' ')
-            {
-                assert!(
-                    diff_job.contains(cells[0]),
-                    "{id}: the vendor's response field {} is not in DiffJob",
-                    cells[0]
-                );
-            }
-        }
-    }
-    let image_doc = read_shared("api-docs/002_88073db868985336.txt");
-    for p in paths_of(&spec, &component("ImageStatus")) {
-        let leaf = p.rsplit('.').next().expect("a name");
-        if leaf != "*" {
+        for name in strings(&f["nested_fields"]) {
             assert!(
-                image_doc.contains(leaf),
-                "ImageStatus property {p} is not in the vendor doc"
+                fields
+                    .iter()
+                    .any(|p| p.rsplit('.').next() == Some(name.as_str())),
+                "{id}: the vendor's nested field {name} is not in the contract"
             );
         }
     }
+    // The job states and jobfailed's meaning, as the contract describes them.
+    let job = spec["components"]["schemas"]["DiffJob"].clone();
+    let states = job["properties"]["jobstateid"]["description"]
+        .as_str()
+        .expect("a description")
+        .to_owned();
+    for (id, name) in facts["job_states"].as_object().expect("states") {
+        let name = name.as_str().expect("a name");
+        assert!(
+            states.contains(&format!("{id} {name}")),
+            "jobstateid does not describe {id} {name}"
+        );
+    }
+    assert_eq!(facts["jobfailed"], "count");
+    assert_eq!(job["properties"]["jobfailed"]["minimum"], 0);
+    assert!(job["properties"]["jobfailed"].get("enum").is_none());
 }

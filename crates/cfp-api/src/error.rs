@@ -18,6 +18,7 @@ use cfp_transport::{TransportError, TransportErrorKind};
 /// | [`Transport`](Error::Transport) | no HTTP answer; says whether the request may have been delivered | 1 |
 /// | [`Http`](Error::Http) | a non-2xx answer that is not the surface's error shape (an HTML 502 page, say), with a short excerpt | by status |
 /// | [`Service`](Error::Service) | the service said no in its own error shape (Clanforge envelope, task API `errorCode`, ZStack error chain), possibly with a 2xx status | by status |
+/// | [`Credentials`](Error::Credentials) | the server refused the credentials in plain text (ZStack's 400 about the `Authorization` header) | 3 |
 /// | [`Decode`](Error::Decode) | a 2xx body that is not what the contract describes, with the field path | 1 |
 /// | [`TaskState`](Error::TaskState) | a task cannot be paused or resumed in its current state | 1 (conflict) |
 ///
@@ -104,6 +105,19 @@ pub enum Error {
         /// The server's `Retry-After`, if it sent one (a 429 or 503 in the
         /// surface's error shape, say).
         retry_after: Option<Duration>,
+    },
+
+    /// The server refused the request's credentials before looking at it,
+    /// in plain text rather than its error shape (ZStack's `400 missing
+    /// header 'Authorization'` or `Authorization type must be 'OAuth'`).
+    #[error("{operation}: the server refused the credentials (http {status}): {reason}")]
+    Credentials {
+        /// The call.
+        operation: OperationId,
+        /// The HTTP status.
+        status: u16,
+        /// What the server said, cut short.
+        reason: String,
     },
 
     /// A 2xx body that is not what the contract describes.
@@ -214,6 +228,7 @@ impl Error {
             | Self::Http { operation, .. }
             | Self::Service { operation, .. }
             | Self::Decode { operation, .. }
+            | Self::Credentials { operation, .. }
             | Self::TaskState { operation, .. } => Some(*operation),
         }
     }
@@ -223,6 +238,7 @@ impl Error {
         match self {
             Self::Http { status, .. }
             | Self::Service { status, .. }
+            | Self::Credentials { status, .. }
             | Self::Decode { status, .. } => Some(*status),
             _ => None,
         }
@@ -234,9 +250,18 @@ impl Error {
     }
 
     /// The credentials were refused: 401 or 403 (the task API refuses a bad
-    /// token with 403).
+    /// token with 403), ZStack's `ID.1001` (an invalid or expired session,
+    /// which ZStack reports as a failed call with 503), or a plain-text
+    /// refusal of the `Authorization` header ([`Error::Credentials`]).
     pub fn is_auth(&self) -> bool {
-        matches!(self.status(), Some(401 | 403))
+        match self {
+            Self::Credentials { .. } => true,
+            Self::Service {
+                error: ServiceError::ZStack(z),
+                ..
+            } if z.is_invalid_session() => true,
+            _ => matches!(self.status(), Some(401 | 403)),
+        }
     }
 
     /// The resource does not exist: 404.
@@ -272,6 +297,12 @@ impl Error {
                 | TransportErrorKind::Other => safe,
                 _ => false,
             },
+            // ZStack answers every failed call with 503 and its error:
+            // the same call gets the same answer.
+            Self::Service {
+                error: ServiceError::ZStack(_),
+                ..
+            } => false,
             Self::Http { status, .. } | Self::Service { status, .. } => {
                 safe && matches!(status, 429 | 502 | 503 | 504)
             }

@@ -1,5 +1,5 @@
 //! `Client::from_env` and `ClientBuilder::from_lookup`: the `CFP_*`
-//! variables of DESIGN.md.
+//! variables of the README.
 
 // Test helpers fail loudly: a panic here is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

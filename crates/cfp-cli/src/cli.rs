@@ -1,5 +1,5 @@
 //! The command line: every command, flag and environment variable of the
-//! `cfp` contract (DESIGN.md, "CLI contract").
+//! `cfp` contract (the README and `docs/cli.md`).
 
 use std::time::Duration;
 

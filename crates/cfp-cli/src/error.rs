@@ -4,7 +4,7 @@ use std::fmt;
 
 use cfp_api::Error as ApiError;
 
-/// Exit codes of the contract (DESIGN.md, "CLI contract").
+/// Exit codes of the CLI contract (the README and `docs/cli.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: success.

@@ -52,6 +52,67 @@ fn imagediff_create_retry_and_status() {
 }
 
 #[test]
+fn a_failed_diff_prints_exit_0_waits_exit_5_and_a_retried_one_counts_its_failures() {
+    let s = Sim::quick_jobs();
+    s.sim()
+        .world()
+        .fail_next_diffs(2, "machine 2 did not answer");
+    let out = run(s
+        .cfp()
+        .args(["imagediff", "create", "--image", "1", "--machine", "2"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let diff = stdout_json(&out)["diffid"].as_u64().unwrap().to_string();
+
+    // Waiting on it: it fails; exit 5 and joberror on stderr.
+    let out = run(s.cfp().args(["imagediff", "status", &diff, "--wait"]));
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("machine 2 did not answer"),
+        "{}",
+        stderr(&out)
+    );
+    // Reading it: the job, in its failed state, with success false: exit 0.
+    let out = run(s.cfp().args(["imagediff", "status", &diff]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let job = stdout_json(&out);
+    assert_eq!(job["jobstateid"], 6);
+    assert_eq!(job["success"], false);
+    assert_eq!(job["jobfailed"], 1);
+
+    // Retried, it fails again; retried once more, it completes with
+    // jobfailed 2, and waiting on it exits 0.
+    for (attempt, exit) in [(2, 5), (3, 0)] {
+        let out = run(s.cfp().args(["imagediff", "retry", &diff, "--wait"]));
+        assert_eq!(code(&out), exit, "attempt {attempt}: {}", stderr(&out));
+    }
+    let out = run(s.cfp().args(["imagediff", "status", &diff, "--wait"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let job = stdout_json(&out);
+    assert_eq!(job["jobstateid"], 5);
+    assert_eq!(job["jobfailed"], 2);
+}
+
+#[test]
+fn a_complete_diff_shows_what_changed() {
+    let s = Sim::fast();
+    let out = run(s
+        .cfp()
+        .args(["-o", "table", "imagediff", "status", "218595"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.contains("changes  added "), "{table}");
+    assert!(table.contains("  ~ "), "a modified file is listed: {table}");
+    let out = run(s
+        .cfp()
+        .args(["-o", "json", "imagediff", "status", "218595"]));
+    let json = stdout_json(&out);
+    assert!(
+        json["modified"].as_object().is_some_and(|m| !m.is_empty()),
+        "{json}"
+    );
+}
+
+#[test]
 fn imagediff_wait_streams_ndjson_progress_then_the_result() {
     let s = Sim::fast();
     let out = run(s.cfp().args([
@@ -316,11 +377,22 @@ fn exit_4_for_unknown_ids() {
         vec!["batch", "get", "99999"],
         vec!["imagediff", "status", "99999"],
         vec!["image", "status", "99999"],
-        vec!["upload-job", "no-such-image"],
     ] {
         let out = run(s.cfp().args(&args));
         assert_eq!(code(&out), 4, "{args:?}: {}", stderr(&out));
     }
+}
+
+#[test]
+fn an_upload_id_that_matches_no_job_is_no_upload_jobs_and_exit_0() {
+    // ZStack answers an id with no unfinished upload as a success with no
+    // `existingJobDetails`: not a 404.
+    let s = Sim::fast();
+    let out = run(s
+        .cfp()
+        .args(["-o", "table", "upload-job", "no-such-upload"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "no upload jobs");
 }
 
 #[test]

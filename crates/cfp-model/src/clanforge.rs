@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::collections::IdMap;
 use crate::decode::{DecodeError, decode_error};
 use crate::ids::{AccountServiceId, DiffId, FleetId, GameId, ImageId, MachineId, RegionId};
-use crate::number::flag01;
-use crate::time::UnixTime;
+use crate::job::{Job, JobFields, clanforge_job, job_methods};
+pub use crate::job::{JobState, UnknownJobState};
 
 // ---------------------------------------------------------------------------
 // Requests
@@ -70,249 +70,42 @@ pub struct GetImageStatus {
 }
 
 // ---------------------------------------------------------------------------
-// Job state
-
-/// The state of a Clanforge job (the vendor's job-states page).
-///
-/// Decided from `jobstateid` where present, else from `jobstatename`
-/// ("Complete" and "Completed" both mean [`JobState::Complete`]). A value this
-/// version does not know is [`JobState::Unknown`], never a decode error.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JobState {
-    /// 1: a new job.
-    Created,
-    /// 2: waiting to be queued.
-    Pending,
-    /// 3: waiting to be processed.
-    Queued,
-    /// 4: running.
-    Running,
-    /// 5: finished successfully.
-    Complete,
-    /// 6: finished with an error.
-    Failed,
-    /// 7: squashed (superseded; it will not run to completion).
-    Squashed,
-    /// A state this version does not know.
-    Unknown(UnknownJobState),
-}
-
-/// The raw form of a job state this version does not know.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UnknownJobState {
-    /// `jobstateid`, if the server sent one.
-    pub id: Option<i64>,
-    /// `jobstatename`.
-    pub name: String,
-}
-
-impl JobState {
-    /// Every known state, in id order.
-    pub const KNOWN: [JobState; 7] = [
-        JobState::Created,
-        JobState::Pending,
-        JobState::Queued,
-        JobState::Running,
-        JobState::Complete,
-        JobState::Failed,
-        JobState::Squashed,
-    ];
-
-    /// The state for a `jobstateid`, if it is a known one.
-    pub fn from_id(id: i64) -> Option<Self> {
-        Some(match id {
-            1 => Self::Created,
-            2 => Self::Pending,
-            3 => Self::Queued,
-            4 => Self::Running,
-            5 => Self::Complete,
-            6 => Self::Failed,
-            7 => Self::Squashed,
-            _ => return None,
-        })
-    }
-
-    /// The state for a `jobstatename` (case-insensitive), if it is a known one.
-    pub fn from_name(name: &str) -> Option<Self> {
-        let n = name.trim();
-        Self::KNOWN
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(n))
-            .or_else(|| {
-                n.eq_ignore_ascii_case("completed")
-                    .then_some(Self::Complete)
-            })
-    }
-
-    /// Decides the state from the wire fields: the id where present, else
-    /// the name, else [`JobState::Unknown`].
-    pub fn from_wire(id: Option<i64>, name: &str) -> Self {
-        let known = match id {
-            Some(id) => Self::from_id(id),
-            None => Self::from_name(name),
-        };
-        known.unwrap_or_else(|| {
-            Self::Unknown(UnknownJobState {
-                id,
-                name: name.to_owned(),
-            })
-        })
-    }
-
-    /// The vendor's id for this state.
-    pub fn id(&self) -> Option<i64> {
-        Some(match self {
-            Self::Created => 1,
-            Self::Pending => 2,
-            Self::Queued => 3,
-            Self::Running => 4,
-            Self::Complete => 5,
-            Self::Failed => 6,
-            Self::Squashed => 7,
-            Self::Unknown(u) => return u.id,
-        })
-    }
-
-    /// The vendor's name for this state.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Created => "Created",
-            Self::Pending => "Pending",
-            Self::Queued => "Queued",
-            Self::Running => "Running",
-            Self::Complete => "Complete",
-            Self::Failed => "Failed",
-            Self::Squashed => "Squashed",
-            Self::Unknown(u) => &u.name,
-        }
-    }
-
-    /// The job will not change state any more.
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Complete | Self::Failed | Self::Squashed)
-    }
-
-    /// The job finished successfully.
-    pub fn is_success(&self) -> bool {
-        matches!(self, Self::Complete)
-    }
-
-    /// The job finished without success (failed or squashed).
-    pub fn is_failure(&self) -> bool {
-        matches!(self, Self::Failed | Self::Squashed)
-    }
-}
-
-impl fmt::Display for JobState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(UnknownJobState { id: Some(id), name }) => {
-                write!(f, "{name} (unknown state {id})")
-            }
-            Self::Unknown(UnknownJobState { id: None, name }) => {
-                write!(f, "{name} (unknown state)")
-            }
-            known => f.write_str(known.name()),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Diff jobs
 
-/// Declares a struct holding the job fields every diff answer carries, plus
-/// `$extra` fields. Used for [`DiffJob`] and for the flat wire form of
-/// [`DiffStatus`], so that both decode without `#[serde(flatten)]` (which
-/// would hide the field path of a decode error).
-macro_rules! with_job_fields {
-    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($extra:tt)* }) => {
-        $(#[$meta])*
-        $vis struct $name {
-            /// `diffid`: the diff job.
-            #[serde(rename = "diffid")]
-            pub diff_id: DiffId,
-            /// `jobcreated`: when the job was created.
-            #[serde(rename = "jobcreated")]
-            pub created: UnixTime,
-            /// `joberror`: the job's error message, if any.
-            #[serde(rename = "joberror", default, skip_serializing_if = "Option::is_none")]
-            pub error: Option<String>,
-            /// `jobeta`: when the job is expected to complete.
-            #[serde(rename = "jobeta", default, skip_serializing_if = "Option::is_none")]
-            pub eta: Option<UnixTime>,
-            /// `jobfailed`: the 0/1 failure flag.
-            #[serde(rename = "jobfailed", with = "flag01")]
-            pub failed: bool,
-            /// `jobprogress`: percentage, 0 to 100.
-            #[serde(rename = "jobprogress")]
-            pub progress: u32,
-            /// `jobstart`: when the job started (documented as a string).
-            #[serde(rename = "jobstart", default, skip_serializing_if = "Option::is_none")]
-            pub started: Option<UnixTime>,
-            /// `jobstateid`: the raw state id; see [`DiffJob::state`].
-            #[serde(rename = "jobstateid", default, skip_serializing_if = "Option::is_none")]
-            pub state_id: Option<i64>,
-            /// `jobstatename`: the raw state name; see [`DiffJob::state`].
-            #[serde(rename = "jobstatename")]
-            pub state_name: String,
-            /// `jobupdated`: when the job last changed.
-            #[serde(rename = "jobupdated")]
-            pub updated: UnixTime,
-            /// `success`: the request flag diff create documents.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub success: Option<bool>,
-            $($extra)*
-        }
-    };
-}
-
-with_job_fields! {
+clanforge_job! {
     /// An image difference analysis job, as answered by diff create, retry
     /// and status.
     ///
     /// Field names follow Rust conventions; the wire names are in each
-    /// field's doc. Optional fields may be absent or `null`.
+    /// field's doc. Optional fields may be absent or `null`. Read the state
+    /// and progress through [`Job`].
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct DiffJob {}
-}
-
-impl DiffJob {
-    /// The job's state, from `jobstateid` or else `jobstatename`.
-    pub fn state(&self) -> JobState {
-        JobState::from_wire(self.state_id, &self.state_name)
-    }
-
-    /// Progress clamped to 0..=100.
-    pub fn percent(&self) -> u8 {
-        // Clamped first, so the conversion cannot fail.
-        u8::try_from(self.progress.min(100)).unwrap_or(100)
-    }
-
-    /// The job ended without success: the failure flag, or a failed or
-    /// squashed state.
-    pub fn has_failed(&self) -> bool {
-        self.failed || self.state().is_failure()
-    }
-
-    /// The job will not change any more.
-    pub fn is_terminal(&self) -> bool {
-        self.failed || self.state().is_terminal()
-    }
-
-    /// The error message, if a non-empty one was sent.
-    pub fn error_message(&self) -> Option<&str> {
-        self.error.as_deref().filter(|e| !e.trim().is_empty())
+    pub struct DiffJob {
+        /// `diffid`: the diff job.
+        #[serde(rename = "diffid")]
+        pub diff_id: DiffId,
     }
 }
 
-/// The answer of image diff status: the job, plus the game, image and machine
+/// The files a diff found changed: file path → the vendor's file object
+/// (its fields are not documented, so it is kept as sent). A PHP-style
+/// backend sends an empty map as `[]`; that is accepted.
+pub type DiffFiles = IdMap<String, Value>;
+
+/// The answer of image diff status: the job, what changed on the reference
+/// machine (`added`, `modified`, `removed`), and the game, image and machine
 /// when asked for with `diff_info=1`. On the wire all fields are at the top
 /// level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffStatus {
     /// The job fields, as in diff create.
     pub job: DiffJob,
+    /// `added`: files on the machine that the image does not have.
+    pub added: DiffFiles,
+    /// `modified`: files that differ from the image's.
+    pub modified: DiffFiles,
+    /// `removed`: files of the image that the machine no longer has.
+    pub removed: DiffFiles,
     /// `game`: the game the image belongs to.
     pub game: Option<DiffInfo>,
     /// `image`: the game image.
@@ -321,10 +114,100 @@ pub struct DiffStatus {
     pub machine: Option<DiffInfo>,
 }
 
-with_job_fields! {
+impl DiffStatus {
+    /// No file was added, modified or removed (a version made from such a
+    /// diff must be a full one).
+    pub fn has_no_changes(&self) -> bool {
+        self.added.is_empty() && self.modified.is_empty() && self.removed.is_empty()
+    }
+
+    /// The summary of what changed: counts, and the `n` largest paths of
+    /// each kind (by the file object's size where it carries one, else in
+    /// path order).
+    pub fn summary(&self, n: usize) -> DiffSummary {
+        DiffSummary {
+            added: FileChanges::of(&self.added, n),
+            modified: FileChanges::of(&self.modified, n),
+            removed: FileChanges::of(&self.removed, n),
+        }
+    }
+}
+
+impl Job for DiffStatus {
+    fn fields(&self) -> JobFields<'_> {
+        self.job.fields()
+    }
+}
+job_methods!(pub DiffStatus);
+
+/// What a diff changed, in short (see [`DiffStatus::summary`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct DiffSummary {
+    /// Added files.
+    pub added: FileChanges,
+    /// Modified files.
+    pub modified: FileChanges,
+    /// Removed files.
+    pub removed: FileChanges,
+}
+
+/// One kind of change: how many files, and the largest of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FileChanges {
+    /// How many files.
+    pub count: usize,
+    /// The largest files: path and size in bytes where the file object
+    /// carries one.
+    pub largest: Vec<(String, Option<u64>)>,
+}
+
+impl FileChanges {
+    fn of(files: &DiffFiles, n: usize) -> Self {
+        let mut all: Vec<(String, Option<u64>)> = files
+            .iter()
+            .map(|(path, file)| (path.clone(), file_size(file)))
+            .collect();
+        // Largest first; files without a size after those with one, in path
+        // order (the map is already ordered by path and the sort is stable).
+        all.sort_by_key(|f| std::cmp::Reverse(f.1));
+        all.truncate(n);
+        Self {
+            count: files.len(),
+            largest: all,
+        }
+    }
+}
+
+/// The size of a diff's file object, if it carries one: the vendor does not
+/// document the object, so the usual names are tried (`size`, `filesize`,
+/// `bytes`, `length`), as a number or a string holding one.
+pub fn file_size(file: &Value) -> Option<u64> {
+    let obj = file.as_object()?;
+    ["size", "filesize", "file_size", "bytes", "length"]
+        .iter()
+        .find_map(|k| match obj.get(*k)? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+}
+
+fn no_files(files: &DiffFiles) -> bool {
+    files.is_empty()
+}
+
+clanforge_job! {
     /// The flat wire form of [`DiffStatus`].
     #[derive(Serialize, Deserialize)]
     struct DiffStatusWire {
+        #[serde(rename = "diffid")]
+        diff_id: DiffId,
+        #[serde(default, skip_serializing_if = "no_files")]
+        added: DiffFiles,
+        #[serde(default, skip_serializing_if = "no_files")]
+        modified: DiffFiles,
+        #[serde(default, skip_serializing_if = "no_files")]
+        removed: DiffFiles,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         game: Option<DiffInfo>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -342,7 +225,7 @@ impl From<DiffStatusWire> for DiffStatus {
                 created: w.created,
                 error: w.error,
                 eta: w.eta,
-                failed: w.failed,
+                failures: w.failures,
                 progress: w.progress,
                 started: w.started,
                 state_id: w.state_id,
@@ -350,6 +233,9 @@ impl From<DiffStatusWire> for DiffStatus {
                 updated: w.updated,
                 success: w.success,
             },
+            added: w.added,
+            modified: w.modified,
+            removed: w.removed,
             game: w.game,
             image: w.image,
             machine: w.machine,
@@ -357,31 +243,29 @@ impl From<DiffStatusWire> for DiffStatus {
     }
 }
 
-impl From<DiffStatus> for DiffStatusWire {
-    fn from(s: DiffStatus) -> Self {
-        let j = s.job;
-        Self {
+impl Serialize for DiffStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let j = &self.job;
+        DiffStatusWire {
             diff_id: j.diff_id,
             created: j.created,
-            error: j.error,
+            error: j.error.clone(),
             eta: j.eta,
-            failed: j.failed,
+            failures: j.failures,
             progress: j.progress,
             started: j.started,
             state_id: j.state_id,
-            state_name: j.state_name,
+            state_name: j.state_name.clone(),
             updated: j.updated,
             success: j.success,
-            game: s.game,
-            image: s.image,
-            machine: s.machine,
+            added: self.added.clone(),
+            modified: self.modified.clone(),
+            removed: self.removed.clone(),
+            game: self.game.clone(),
+            image: self.image.clone(),
+            machine: self.machine.clone(),
         }
-    }
-}
-
-impl Serialize for DiffStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        DiffStatusWire::from(self.clone()).serialize(s)
+        .serialize(s)
     }
 }
 
@@ -587,30 +471,37 @@ pub enum ClanforgeReplyError {
     Decode(#[from] DecodeError),
 }
 
-/// A Clanforge resource that can itself say it failed.
+/// A Clanforge resource, as [`decode_reply`] reads it.
 pub trait ClanforgeReply: DeserializeOwned {
     /// What the resource is called in messages.
     const WHAT: &'static str;
 
-    /// The resource carries `success: false`.
-    fn reports_failure(&self) -> bool {
+    /// The resource carries `success: false`: it may be the error envelope
+    /// that happens to decode as the resource, so [`decode_reply`] looks
+    /// for `"error": true` before taking it as the resource.
+    fn says_unsuccessful(&self) -> bool {
         false
     }
 }
 
-impl ClanforgeReply for DiffJob {
-    const WHAT: &'static str = "image diff job";
+macro_rules! job_reply {
+    ($($t:ty => $what:literal),* $(,)?) => {$(
+        impl ClanforgeReply for $t {
+            const WHAT: &'static str = $what;
 
-    fn reports_failure(&self) -> bool {
-        self.success == Some(false)
-    }
+            fn says_unsuccessful(&self) -> bool {
+                self.success == Some(false)
+            }
+        }
+    )*};
 }
+job_reply!(DiffJob => "image diff job");
 
 impl ClanforgeReply for DiffStatus {
     const WHAT: &'static str = "image diff status";
 
-    fn reports_failure(&self) -> bool {
-        self.job.reports_failure()
+    fn says_unsuccessful(&self) -> bool {
+        self.job.says_unsuccessful()
     }
 }
 
@@ -620,12 +511,15 @@ impl ClanforgeReply for ImageStatus {
 
 /// Decodes a Clanforge answer: the resource, or the error envelope.
 ///
-/// The resource is tried first (one parse on the common path); the envelope
-/// is read only when that fails or the resource says `success: false`.
+/// The resource is tried first (one parse on the common path). A body that
+/// is not the resource, or that says `"error": true`, is read as the error
+/// envelope. A job that failed answers with its job fields and
+/// `"success": false` (and a `joberror`) but no `"error": true`: that is the
+/// job, in its failed state, not an error.
 ///
 /// ```
 /// use cfp_model::clanforge::{decode_reply, ClanforgeReplyError};
-/// use cfp_model::DiffJob;
+/// use cfp_model::{DiffJob, Job, JobState};
 ///
 /// let body = br#"{"success": false, "error": true, "error_code": 1,
 ///     "error_message": "image locked by diffid: 218595", "messages": [], "_debug": []}"#;
@@ -633,16 +527,21 @@ impl ClanforgeReply for ImageStatus {
 ///     Err(ClanforgeReplyError::Service(e)) => assert_eq!(e.error_code, Some(1)),
 ///     other => panic!("{other:?}"),
 /// }
+///
+/// let failed = br#"{"diffid": 9, "jobcreated": 1763900000, "joberror": "disk full",
+///     "jobfailed": 1, "jobprogress": 40, "jobstateid": 6, "jobstatename": "Failed",
+///     "jobupdated": 1763900300, "success": false}"#;
+/// let job = decode_reply::<DiffJob>(failed).unwrap();
+/// assert_eq!(job.state(), JobState::Failed);
+/// assert_eq!(job.error_message(), Some("disk full"));
 /// ```
 pub fn decode_reply<T: ClanforgeReply>(body: &[u8]) -> Result<T, ClanforgeReplyError> {
     match serde_json::from_slice::<T>(body) {
-        Ok(v) if !v.reports_failure() => Ok(v),
-        Ok(_) => Err(ClanforgeReplyError::Service(
-            ClanforgeError::from_body(body).unwrap_or(ClanforgeError {
-                success: Some(false),
-                ..ClanforgeError::default()
-            }),
-        )),
+        Ok(v) if !v.says_unsuccessful() => Ok(v),
+        Ok(v) => match ClanforgeError::from_body(body) {
+            Some(e) if e.error == Some(true) => Err(ClanforgeReplyError::Service(e)),
+            _ => Ok(v),
+        },
         Err(_) => match ClanforgeError::from_body(body) {
             Some(e) => Err(ClanforgeReplyError::Service(e)),
             None => Err(ClanforgeReplyError::Decode(decode_error::<T>(

@@ -9,11 +9,12 @@ use std::marker::PhantomData;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A map keyed by numeric ids, ordered by id.
+/// A map keyed by ids (or, for a diff's files, by path), ordered by key.
 ///
 /// On the wire it is a JSON object whose keys are strings holding numbers
-/// (`{"12": {...}}`). A PHP backend encodes an empty map as `[]`, so an empty
-/// array is accepted too; a non-empty array is an error.
+/// (`{"12": {...}}`), or plain strings for `IdMap<String, _>`. A PHP backend
+/// encodes an empty map as `[]`, so an empty array is accepted too; a
+/// non-empty array is an error.
 ///
 /// ```
 /// use cfp_model::{FleetId, IdMap};
@@ -77,7 +78,7 @@ where
     type Value = IdMap<K, V>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object keyed by numeric ids (or [] when empty)")
+        f.write_str("an object keyed by ids (or [] when empty)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
@@ -92,7 +93,7 @@ where
         if seq.next_element::<de::IgnoredAny>()?.is_some() {
             return Err(de::Error::invalid_value(
                 de::Unexpected::Seq,
-                &"an object keyed by numeric ids (an array is accepted only when empty)",
+                &"an object keyed by ids (an array is accepted only when empty)",
             ));
         }
         Ok(IdMap(BTreeMap::new()))

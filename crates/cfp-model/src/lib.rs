@@ -26,7 +26,7 @@
 //! ([`clanforge::decode_reply`], [`zstack::decode_reply`]).
 //!
 //! ```
-//! use cfp_model::{clanforge, JobState};
+//! use cfp_model::{clanforge, Job, JobState};
 //!
 //! let body = br#"{"diffid": 218595, "jobcreated": 1763900000, "jobeta": null,
 //!     "jobfailed": 0, "jobprogress": 40, "jobstart": "1763900100",
@@ -42,6 +42,7 @@ pub mod collections;
 pub mod decode;
 mod generated;
 pub mod ids;
+pub mod job;
 pub mod number;
 pub mod operation;
 pub mod task;
@@ -49,8 +50,8 @@ pub mod time;
 pub mod zstack;
 
 pub use clanforge::{
-    ClanforgeError, DiffInfo, DiffJob, DiffStatus, FleetStatus, ImageStatus, JobState,
-    MachineCounts, RegionStatus,
+    ClanforgeError, DiffFiles, DiffInfo, DiffJob, DiffStatus, DiffSummary, FileChanges,
+    FleetStatus, ImageStatus, MachineCounts, RegionStatus,
 };
 pub use collections::{IdMap, Single};
 pub use decode::{DecodeError, decode};
@@ -58,6 +59,7 @@ pub use ids::{
     AccountServiceId, ApplicationInstanceId, DiffId, EntityId, FleetId, GameId, ImageId, InvalidId,
     MachineId, RegionId, TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
 };
+pub use job::{Job, JobFields, JobState};
 pub use number::ExactU64;
 pub use operation::{AuthScheme, Method, OperationId, OperationSpec, RetryClass, Surface};
 pub use task::{

@@ -171,58 +171,64 @@ fn excerpt(text: &str) -> &str {
     }
 }
 
-/// Decodes a `0`/`1` flag such as Clanforge's `jobfailed` into a `bool`.
+/// Decodes a count such as Clanforge's `jobfailed` (how many times a job
+/// has failed).
 ///
-/// Accepts the integers 0 and 1, the strings `"0"` and `"1"`, and JSON
-/// booleans; encodes as the integer the vendor documents.
-pub mod flag01 {
+/// Accepts any non-negative integer, a string holding one (PHP backends
+/// quote numbers), and the booleans an older reading of the field as a
+/// 0/1 flag would produce (`false` 0, `true` 1); encodes as the integer.
+pub mod count {
     use super::*;
 
-    /// Encodes `false` as `0` and `true` as `1`.
-    pub fn serialize<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u8(u8::from(*v))
+    /// Encodes the count as an integer.
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(*v)
     }
 
-    /// Decodes `0`, `1`, `"0"`, `"1"`, `false` or `true`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(FlagVisitor)
+    /// Decodes a non-negative integer, a string holding one, or a boolean.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(CountVisitor)
     }
 
-    struct FlagVisitor;
+    struct CountVisitor;
 
-    impl Visitor<'_> for FlagVisitor {
-        type Value = bool;
+    impl Visitor<'_> for CountVisitor {
+        type Value = u64;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a 0/1 flag")
+            f.write_str("a non-negative count")
         }
 
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<u64, E> {
+            Ok(u64::from(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
             Ok(v)
         }
 
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-            match v {
-                0 => Ok(false),
-                1 => Ok(true),
-                _ => Err(E::invalid_value(de::Unexpected::Unsigned(v), &self)),
-            }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
         }
 
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-            match v {
-                0 => Ok(false),
-                1 => Ok(true),
-                _ => Err(E::invalid_value(de::Unexpected::Signed(v), &self)),
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            // `2.0` is a whole count; anything else is not.
+            if v.fract() == 0.0 && (0.0..=9.007_199_254_740_992e15).contains(&v) {
+                // Whole and within f64's exact integers, so the cast is exact.
+                return Ok(v as u64);
             }
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
         }
 
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-            match v {
-                "0" => Ok(false),
-                "1" => Ok(true),
-                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            let t = v.trim();
+            if !t.is_empty()
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && let Ok(n) = t.parse()
+            {
+                return Ok(n);
             }
+            Err(E::invalid_value(de::Unexpected::Str(v), &self))
         }
     }
 }
@@ -280,17 +286,31 @@ mod tests {
 
     #[derive(Deserialize, Serialize)]
     struct F {
-        #[serde(with = "flag01")]
-        f: bool,
+        #[serde(with = "count")]
+        f: u64,
     }
 
     #[test]
-    fn flags_accept_the_usual_spellings() {
-        for (raw, want) in [("0", false), ("1", true), ("\"1\"", true), ("false", false)] {
+    fn counts_accept_any_non_negative_integer() {
+        for (raw, want) in [
+            ("0", 0),
+            ("1", 1),
+            ("2", 2),
+            ("17", 17),
+            ("\"3\"", 3),
+            ("false", 0),
+            ("true", 1),
+            ("2.0", 2),
+        ] {
             let f: F = serde_json::from_str(&format!("{{\"f\":{raw}}}")).unwrap();
             assert_eq!(f.f, want, "{raw}");
         }
-        assert!(serde_json::from_str::<F>("{\"f\":2}").is_err());
-        assert_eq!(serde_json::to_string(&F { f: true }).unwrap(), "{\"f\":1}");
+        for bad in ["-1", "1.5", "\"x\"", "\"-2\"", "null", "[]"] {
+            assert!(
+                serde_json::from_str::<F>(&format!("{{\"f\":{bad}}}")).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(serde_json::to_string(&F { f: 2 }).unwrap(), "{\"f\":2}");
     }
 }

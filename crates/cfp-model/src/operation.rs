@@ -34,6 +34,29 @@ impl Surface {
         }
     }
 
+    /// The answer is the service's own final word although its status
+    /// (429, 502, 503, 504) would otherwise say "try again later".
+    ///
+    /// ZStack's REST server answers **every** failed API call with HTTP 503
+    /// and its error body (`{"error": {"code": …}}`, see `RestServer` in
+    /// ZStack's source): repeating the call gets the same answer. A 503
+    /// without that body (a proxy's HTML page) stays retryable.
+    ///
+    /// ```
+    /// use cfp_model::Surface;
+    ///
+    /// let body = br#"{"error": {"code": "SYS.1001", "description": "not found"}}"#;
+    /// assert!(Surface::ZStack.is_final_answer(503, body));
+    /// assert!(!Surface::ZStack.is_final_answer(503, b"<html>busy</html>"));
+    /// assert!(!Surface::Task.is_final_answer(503, body));
+    /// ```
+    pub fn is_final_answer(self, status: u16, body: &[u8]) -> bool {
+        match self {
+            Self::ZStack => status == 503 && crate::zstack::error_from_body(body).is_some(),
+            Self::Clanforge | Self::Task => false,
+        }
+    }
+
     /// How the surface authenticates.
     pub const fn auth(self) -> AuthScheme {
         match self {

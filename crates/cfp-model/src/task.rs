@@ -40,8 +40,7 @@ impl TaskTemplate {
         let mut seen = BTreeSet::new();
         self.actions
             .iter()
-            .flat_map(|a| a.required_params.iter())
-            .map(String::as_str)
+            .flat_map(|a| a.required_params.names())
             .filter(|p| seen.insert(*p))
             .collect()
     }
@@ -57,7 +56,118 @@ pub struct TaskTemplateAction {
     pub action_type: String,
     /// Parameters the action needs, passed as `taskActionParam` on create.
     #[serde(default)]
-    pub required_params: Vec<String>,
+    pub required_params: RequiredParams,
+}
+
+/// The parameters a template action requires.
+///
+/// The vendor's OpenAPI shows `requiredParams` as an array of names; its
+/// task-system page shows a map of name → description. Both are read (a
+/// map keeps its order and descriptions); `null` is read as none. It
+/// encodes as it came: an array when no parameter has a description.
+///
+/// ```
+/// use cfp_model::task::RequiredParams;
+///
+/// let a: RequiredParams = serde_json::from_str(r#"["version", "build"]"#).unwrap();
+/// let m: RequiredParams =
+///     serde_json::from_str(r#"{"version": "the build to install", "build": ""}"#).unwrap();
+/// assert_eq!(a.names().collect::<Vec<_>>(), ["version", "build"]);
+/// assert_eq!(m.names().collect::<Vec<_>>(), ["version", "build"]);
+/// assert_eq!(m.0[0].description.as_deref(), Some("the build to install"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequiredParams(pub Vec<RequiredParam>);
+
+/// One required parameter of a template action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredParam {
+    /// Its name (the `paramName` of `taskActionParam`).
+    pub name: String,
+    /// What it is, when the server describes it.
+    pub description: Option<String>,
+}
+
+impl RequiredParams {
+    /// The parameters' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|p| p.name.as_str())
+    }
+
+    /// No parameter is required.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<S: Into<String>> FromIterator<S> for RequiredParams {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|name| RequiredParam {
+                    name: name.into(),
+                    description: None,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for RequiredParams {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.iter().any(|p| p.description.is_some()) {
+            s.collect_map(
+                self.0
+                    .iter()
+                    .map(|p| (&p.name, p.description.as_deref().unwrap_or(""))),
+            )
+        } else {
+            s.collect_seq(self.names())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RequiredParams {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ParamsVisitor;
+
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = RequiredParams;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of parameter names, or a map of name to description")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    out.push(RequiredParam {
+                        name,
+                        description: None,
+                    });
+                }
+                Ok(RequiredParams(out))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((name, description)) = map.next_entry::<String, Option<String>>()? {
+                    out.push(RequiredParam { name, description });
+                }
+                Ok(RequiredParams(out))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RequiredParams::default())
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RequiredParams::default())
+            }
+        }
+
+        d.deserialize_any(ParamsVisitor)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -188,8 +298,10 @@ impl<'de> Deserialize<'de> for TaskResultCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskCategory {
-    /// 1: a game server (application instance).
+    /// 1: a game server (the task API's reference).
     GameServer,
+    /// 2: an application instance (i3D's task-system page).
+    ApplicationInstance,
     /// A category this version does not know.
     Unknown(i64),
 }
@@ -199,6 +311,7 @@ impl TaskCategory {
     pub fn from_id(id: i64) -> Self {
         match id {
             1 => Self::GameServer,
+            2 => Self::ApplicationInstance,
             other => Self::Unknown(other),
         }
     }
@@ -207,6 +320,7 @@ impl TaskCategory {
     pub fn id(self) -> i64 {
         match self {
             Self::GameServer => 1,
+            Self::ApplicationInstance => 2,
             Self::Unknown(id) => id,
         }
     }

@@ -62,8 +62,9 @@ pub struct UploadJobDetailsBody {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadJobDetails {
-    /// `false` when the call failed (see `error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `false` when the call failed (see `error`). Newer servers write it
+    /// as the string `"false"`; both forms are read.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "loose_bool")]
     pub success: Option<bool>,
     /// The failure, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +102,58 @@ impl UploadJob {
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("suspended"))
     }
+}
+
+/// `true`/`false` as JSON booleans or as the strings newer ZStack servers
+/// write (`"success": "false"`).
+mod loose_bool {
+    use super::*;
+
+    pub(super) fn serialize<S: serde::Serializer>(
+        v: &Option<bool>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        struct Loose;
+
+        impl Visitor<'_> for Loose {
+            type Value = Option<bool>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean, or the string \"true\" or \"false\"")
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(v))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                match v.trim() {
+                    t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
+                    t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+        }
+
+        d.deserialize_any(Loose)
+    }
+}
+
+/// `causes`: a list of errors, or `null`.
+fn causes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ZStackError>, D::Error> {
+    Ok(Option::<Vec<ZStackError>>::deserialize(d)?.unwrap_or_default())
 }
 
 fn job_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<UploadJob>, D::Error> {
@@ -161,12 +214,71 @@ pub struct ZStackError {
     /// The root cause, itself an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Box<ZStackError>>,
+    /// Further causes, as newer servers send beside `cause`.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "causes"
+    )]
+    pub causes: Vec<ZStackError>,
 }
 
+/// ZStack's code for an invalid or expired session (and, on AccessKey
+/// requests, a refused signature): a credentials failure.
+pub const INVALID_SESSION: &str = "ID.1001";
+
 impl ZStackError {
-    /// This error and its causes, outermost first.
+    /// This error and every cause under it, outermost first: `cause` is
+    /// followed down before the `causes` list of each level.
     pub fn chain(&self) -> impl Iterator<Item = &ZStackError> {
-        std::iter::successors(Some(self), |e| e.cause.as_deref())
+        let mut stack = vec![self];
+        std::iter::from_fn(move || {
+            let e = stack.pop()?;
+            for c in e.causes.iter().rev() {
+                stack.push(c);
+            }
+            if let Some(c) = e.cause.as_deref() {
+                stack.push(c);
+            }
+            Some(e)
+        })
+    }
+
+    /// This error or one of its causes says the session is invalid or has
+    /// expired (`ID.1001`): the credentials were refused.
+    pub fn is_invalid_session(&self) -> bool {
+        self.chain().any(|e| {
+            e.code
+                .as_deref()
+                .is_some_and(|c| c.trim() == INVALID_SESSION)
+        })
+    }
+
+    /// Every text field of this error and its causes, for redaction.
+    pub fn texts_mut(&mut self) -> Vec<&mut String> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&mut ZStackError> = vec![self];
+        while let Some(e) = stack.pop() {
+            let ZStackError {
+                code,
+                description,
+                details,
+                elaboration,
+                opaque: _,
+                cause,
+                causes,
+            } = e;
+            out.extend(
+                [code, description, details, elaboration]
+                    .into_iter()
+                    .flatten(),
+            );
+            if let Some(c) = cause.as_deref_mut() {
+                stack.push(c);
+            }
+            stack.extend(causes.iter_mut());
+        }
+        out
     }
 
     fn fmt_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

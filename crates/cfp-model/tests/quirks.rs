@@ -1,4 +1,5 @@
-//! One test per quirk in DESIGN.md's "Quirks the decoder must accept".
+//! One test per vendor quirk the decoders must accept (each written down as a
+//! schema fact in `docs/openapi.yaml`).
 
 use cfp_model::clanforge::{self, ClanforgeReplyError, JobState};
 use cfp_model::task::CreateTaskBatch;
@@ -45,20 +46,96 @@ fn optional_job_fields_may_be_absent_or_null() {
 }
 
 #[test]
-fn jobfailed_is_a_0_1_flag() {
-    let body = |flag: &str| {
+fn jobfailed_is_a_count_and_never_the_outcome() {
+    let body = |failed: &str, state: u8, name: &str| {
         format!(
-            r#"{{"diffid": 5, "jobcreated": 1, "jobfailed": {flag}, "jobprogress": 100,
-                "jobstateid": 6, "jobstatename": "Failed", "jobupdated": 2}}"#
+            r#"{{"diffid": 5, "jobcreated": 1, "jobfailed": {failed}, "jobprogress": 100,
+                "jobstateid": {state}, "jobstatename": "{name}", "jobupdated": 2}}"#
         )
     };
-    let failed: DiffJob = clanforge::decode_reply(body("1").as_bytes()).unwrap();
-    assert!(failed.failed && failed.has_failed());
-    let e = clanforge::decode_reply::<DiffJob>(body("2").as_bytes()).unwrap_err();
+    // A diff that failed twice, was retried and completed: a completed diff.
+    let retried: DiffJob = clanforge::decode_reply(body("2", 5, "Completed").as_bytes()).unwrap();
+    assert_eq!(retried.failures, 2);
+    assert_eq!(retried.state(), JobState::Complete);
+    assert!(retried.is_terminal() && !retried.has_failed());
+    // Any non-negative count decodes.
+    for n in ["0", "1", "7", "4294967296"] {
+        let job: DiffJob = clanforge::decode_reply(body(n, 4, "Running").as_bytes()).unwrap();
+        assert!(!job.is_terminal(), "{n}");
+    }
+    // The outcome comes from the state alone.
+    let failed: DiffJob = clanforge::decode_reply(body("1", 6, "Failed").as_bytes()).unwrap();
+    assert!(failed.has_failed());
+    let squashed: DiffJob = clanforge::decode_reply(body("0", 7, "Squashed").as_bytes()).unwrap();
+    assert!(squashed.has_failed() && squashed.is_terminal());
+    // A negative count is not a count.
+    let e = clanforge::decode_reply::<DiffJob>(body("-1", 4, "Running").as_bytes()).unwrap_err();
     let ClanforgeReplyError::Decode(e) = e else {
         panic!("{e:?}")
     };
     assert_eq!(e.path, "jobfailed");
+}
+
+#[test]
+fn a_failed_job_that_says_success_false_is_still_a_job() {
+    let body = br#"{"diffid": 9, "jobcreated": 1763900000, "joberror": "machine 3 did not answer",
+        "jobeta": null, "jobfailed": 1, "jobprogress": 40, "jobstart": "1763900100",
+        "jobstateid": 6, "jobstatename": "Failed", "jobupdated": 1763900300, "success": false}"#;
+    let job: DiffJob = clanforge::decode_reply(body).unwrap();
+    assert_eq!(job.state(), JobState::Failed);
+    assert_eq!(job.error_message(), Some("machine 3 did not answer"));
+    assert_eq!(job.success, Some(false));
+    let status: DiffStatus = clanforge::decode_reply(body).unwrap();
+    assert_eq!(status.state(), JobState::Failed);
+    // With "error": true it is the envelope, job fields or not.
+    let envelope = br#"{"diffid": 9, "jobcreated": 1, "jobfailed": 0, "jobprogress": 0,
+        "jobstatename": "Failed", "jobupdated": 2, "success": false, "error": true,
+        "error_code": 1, "error_message": "image locked by diffid: 218595"}"#;
+    let Err(ClanforgeReplyError::Service(e)) = clanforge::decode_reply::<DiffJob>(envelope) else {
+        panic!()
+    };
+    assert_eq!(e.error_code, Some(1));
+    // Without job fields it is the envelope too.
+    let bare = br#"{"success": false, "error_message": "no such diff"}"#;
+    assert!(matches!(
+        clanforge::decode_reply::<DiffJob>(bare),
+        Err(ClanforgeReplyError::Service(_))
+    ));
+}
+
+#[test]
+fn diff_status_carries_the_changed_files_as_json() {
+    let body = br#"{"diffid": 9, "jobcreated": 1, "jobfailed": 0, "jobprogress": 100,
+        "jobstateid": 5, "jobstatename": "Completed", "jobupdated": 2,
+        "added": {"bin/server.pak": {"size": 5242880, "md5": "ab"}, "maps/new.map": {"size": "1024"}},
+        "modified": {"bin/server": {"size": 900, "mode": 493}},
+        "removed": []}"#;
+    let status: DiffStatus = clanforge::decode_reply(body).unwrap();
+    assert_eq!(status.added.len(), 2);
+    assert_eq!(status.added["bin/server.pak"]["md5"], "ab");
+    assert_eq!(status.modified["bin/server"]["mode"], 493);
+    assert!(status.removed.is_empty());
+    assert!(!status.has_no_changes());
+    let summary = status.summary(1);
+    assert_eq!(summary.added.count, 2);
+    assert_eq!(
+        summary.added.largest,
+        [("bin/server.pak".to_owned(), Some(5_242_880))]
+    );
+    assert_eq!(summary.removed.count, 0);
+    // A job still running has no file maps yet.
+    let running = job_with("").unwrap();
+    let json = serde_json::to_vec(&running).unwrap();
+    let status: DiffStatus = clanforge::decode_reply(&json).unwrap();
+    assert!(status.has_no_changes());
+    // A file map that is neither an object nor an empty array is an error
+    // naming it.
+    let bad = br#"{"diffid": 9, "jobcreated": 1, "jobfailed": 0, "jobprogress": 100,
+        "jobstatename": "Completed", "jobupdated": 2, "added": ["x"]}"#;
+    let Err(ClanforgeReplyError::Decode(e)) = clanforge::decode_reply::<DiffStatus>(bad) else {
+        panic!()
+    };
+    assert_eq!(e.path, "added");
 }
 
 #[test]
@@ -114,10 +191,12 @@ fn clanforge_failure_inside_a_2xx_body_is_a_service_error() {
             "image locked by diffid: 218595 (clanforge error 1)"
         );
     }
-    // A job body that says `success: false` is not a success either.
-    let e = job_with(r#", "success": false"#).unwrap_err();
-    assert!(matches!(e, ClanforgeReplyError::Service(_)));
-    // ... while `success: true` is.
+    // A job body that says `success: false` is the job (its state says
+    // how it went), as is one that says `success: true`.
+    assert_eq!(
+        job_with(r#", "success": false"#).unwrap().success,
+        Some(false)
+    );
     assert_eq!(
         job_with(r#", "success": true"#).unwrap().success,
         Some(true)
@@ -273,6 +352,24 @@ fn zstack_error_cause_is_recursive_and_opaque_is_free_form() {
 }
 
 #[test]
+fn zstack_success_may_be_a_string_and_causes_a_list() {
+    let body = br#"{"success": "false", "error": {"code": "SYS.1000", "description": "outer",
+        "cause": {"code": "SYS.1001", "description": "first"},
+        "causes": [{"code": "HOST.1", "description": "second"},
+                   {"code": "ID.1001", "description": "Invalid session"}]}}"#;
+    let Err(ZStackReplyError::Service(e)) = zstack::decode_reply(body) else {
+        panic!()
+    };
+    let codes: Vec<_> = e.chain().filter_map(|c| c.code.as_deref()).collect();
+    assert_eq!(codes, ["SYS.1000", "SYS.1001", "HOST.1", "ID.1001"]);
+    assert!(e.is_invalid_session());
+    let ok = br#"{"success": "true"}"#;
+    let d = zstack::decode_reply(ok).unwrap();
+    assert!(d.existing_job_details.is_empty(), "no upload jobs");
+    assert!(zstack::decode_reply(br#"{"success": "maybe"}"#).is_err());
+}
+
+#[test]
 fn zstack_failure_with_http_200_is_a_service_error() {
     let only_flag = br#"{"success": false}"#;
     assert!(matches!(
@@ -318,4 +415,52 @@ fn missing_required_fields_and_wrong_types_name_the_path() {
     let e = decode::<ImageStatus>("image status", body).unwrap_err();
     assert_eq!(e.path, "fleets.2.regions.7.pending_machines");
     assert!(e.excerpt.starts_with("{\"fleets\""));
+}
+
+#[test]
+fn template_required_params_are_an_array_or_a_map() {
+    let body = |params: &str| {
+        format!(
+            r#"[{{"id": 4, "name": "Update", "description": "update the game",
+                "actions": [{{"idx": 0, "actionType": "update", "requiredParams": {params}}}]}}]"#
+        )
+    };
+    for params in [
+        r#"["version", "build"]"#,
+        r#"{"version": "the version to install", "build": "the build id"}"#,
+    ] {
+        let t: Vec<cfp_model::TaskTemplate> = decode("templates", body(params).as_bytes()).unwrap();
+        assert_eq!(t[0].required_params(), ["version", "build"], "{params}");
+    }
+    let t: Vec<cfp_model::TaskTemplate> =
+        decode("templates", body(r#"{"version": "v"}"#).as_bytes()).unwrap();
+    let p = &t[0].actions[0].required_params.0[0];
+    assert_eq!(p.description.as_deref(), Some("v"));
+    // Re-encoded as it came: a map stays a map, an array an array.
+    let json = serde_json::to_value(&t[0].actions[0].required_params).unwrap();
+    assert_eq!(json, serde_json::json!({"version": "v"}));
+    let t: Vec<cfp_model::TaskTemplate> = decode("templates", body("null").as_bytes()).unwrap();
+    assert!(t[0].required_params().is_empty());
+    assert!(decode::<Vec<cfp_model::TaskTemplate>>("templates", body("3").as_bytes()).is_err());
+}
+
+#[test]
+fn task_categories_1_and_2_are_known_and_others_kept_as_numbers() {
+    use cfp_model::TaskCategory;
+    let task = |category: i64| {
+        format!(
+            r#"{{"id": 1, "name": "Restart", "batchId": 1, "categoryId": {category},
+                "entityId": 1, "currentActionIdx": 0, "executeAt": 1, "lastActivityAt": 1,
+                "finishedAt": 0, "resultCode": 0, "resultText": ""}}"#
+        )
+    };
+    let decode_task = |c| decode::<Task>("task", task(c).as_bytes()).unwrap();
+    assert_eq!(decode_task(1).category_id, TaskCategory::GameServer);
+    assert_eq!(
+        decode_task(2).category_id,
+        TaskCategory::ApplicationInstance
+    );
+    let odd = decode_task(9);
+    assert_eq!(odd.category_id, TaskCategory::Unknown(9));
+    assert_eq!(serde_json::to_value(&odd).unwrap()["categoryId"], 9);
 }

@@ -130,17 +130,39 @@ impl AuthCheck {
     }
 
     /// `Authorization: OAuth <session>`; the word OAuth is case-insensitive.
-    pub(crate) fn zstack(&self, authorization: Option<&[u8]>) -> bool {
-        let Some(value) = authorization.and_then(|v| std::str::from_utf8(v).ok()) else {
-            return false;
+    /// A missing header or another scheme is refused before the API runs
+    /// (ZStack's plain-text 400), a wrong session when it runs (`ID.1001`).
+    pub(crate) fn zstack(&self, authorization: Option<&[u8]>) -> ZStackAuth {
+        let Some(value) = authorization else {
+            return ZStackAuth::MissingHeader;
+        };
+        let Some(value) = std::str::from_utf8(value).ok() else {
+            return ZStackAuth::WrongScheme;
         };
         match value.trim().split_once(' ') {
-            Some((scheme, session)) => {
-                scheme.eq_ignore_ascii_case("oauth") && session.trim() == self.zstack_session
+            Some((scheme, session)) if scheme.eq_ignore_ascii_case("oauth") => {
+                if session.trim() == self.zstack_session {
+                    ZStackAuth::Ok
+                } else {
+                    ZStackAuth::InvalidSession
+                }
             }
-            None => false,
+            _ => ZStackAuth::WrongScheme,
         }
     }
+}
+
+/// What ZStack makes of a request's `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ZStackAuth {
+    /// A valid session.
+    Ok,
+    /// No header: `missing header 'Authorization'` (400, plain text).
+    MissingHeader,
+    /// Not `OAuth <session>`: `Authorization type must be 'OAuth'` (400).
+    WrongScheme,
+    /// An unknown or expired session: `ID.1001` (503).
+    InvalidSession,
 }
 
 #[cfg(test)]
@@ -158,8 +180,12 @@ mod tests {
         assert!(!check.clanforge(None));
         assert!(check.task(Some(b"demo")));
         assert!(!check.task(Some(b"demo2")));
-        assert!(check.zstack(Some(b"OAuth demo")));
-        assert!(!check.zstack(Some(b"Basic demo")));
-        assert!(!check.zstack(Some(b"OAuth other")));
+        assert_eq!(check.zstack(Some(b"OAuth demo")), ZStackAuth::Ok);
+        assert_eq!(check.zstack(Some(b"Basic demo")), ZStackAuth::WrongScheme);
+        assert_eq!(
+            check.zstack(Some(b"OAuth other")),
+            ZStackAuth::InvalidSession
+        );
+        assert_eq!(check.zstack(None), ZStackAuth::MissingHeader);
     }
 }

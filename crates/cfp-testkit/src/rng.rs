@@ -17,6 +17,7 @@ pub(crate) enum Tag {
     TaskFailPoint = 8,
     Fault = 9,
     FaultPick = 10,
+    DiffFiles = 11,
 }
 
 /// SplitMix64's finaliser: a good 64-bit mixer.

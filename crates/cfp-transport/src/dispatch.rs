@@ -169,7 +169,12 @@ impl Dispatcher {
                 Ok(r) => span.record("status", r.status().as_u16()),
                 Err(e) => span.record("error", e.kind().describe()),
             };
-            let (reason, retry_after) = match verdict(class, &outcome, self.clock.wall_now()) {
+            let (reason, retry_after) = match verdict(
+                class,
+                operation.spec().surface,
+                &outcome,
+                self.clock.wall_now(),
+            ) {
                 Verdict::Done => return self.finish(outcome, attempt, start),
                 Verdict::Retry {
                     reason,

@@ -6,7 +6,7 @@
 //!
 //! | outcome of an attempt | `Safe` | `Unsafe`, `Toggle` |
 //! |---|---|---|
-//! | 429, 502, 503, 504 | retried (honouring `Retry-After`) | not retried |
+//! | 429, 502, 503, 504 | retried (honouring `Retry-After`), except a surface's final answer (ZStack's 503 with its error body: [`Surface::is_final_answer`]) | not retried |
 //! | any other status | not retried | not retried |
 //! | connect failure (refused, DNS, TLS handshake, connect timeout): never sent | retried | retried |
 //! | timeout, connection failure after sending, body read failure: may have been delivered | retried | not retried |
@@ -21,7 +21,7 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use cfp_model::RetryClass;
+use cfp_model::{RetryClass, Surface};
 use http::{HeaderMap, StatusCode};
 
 use crate::error::{TransportError, TransportErrorKind};
@@ -179,14 +179,21 @@ pub(crate) enum Verdict {
 /// be retried (see the module docs for the table).
 pub(crate) fn verdict(
     class: RetryClass,
+    surface: Surface,
     outcome: &Result<http::Response<Bytes>, TransportError>,
     wall_now: SystemTime,
 ) -> Verdict {
     match outcome {
-        Ok(resp) if is_retryable_status(resp.status()) && class.may_repeat() => Verdict::Retry {
-            reason: format!("http {}", resp.status().as_u16()),
-            retry_after: retry_after(resp.headers(), wall_now),
-        },
+        Ok(resp)
+            if is_retryable_status(resp.status())
+                && class.may_repeat()
+                && !surface.is_final_answer(resp.status().as_u16(), resp.body()) =>
+        {
+            Verdict::Retry {
+                reason: format!("http {}", resp.status().as_u16()),
+                retry_after: retry_after(resp.headers(), wall_now),
+            }
+        }
         Ok(_) => Verdict::Done,
         Err(e) => {
             let retry = match e.kind() {
@@ -222,9 +229,44 @@ mod tests {
 
     fn retried(class: RetryClass, outcome: &Result<http::Response<Bytes>, TransportError>) -> bool {
         matches!(
-            verdict(class, outcome, SystemTime::UNIX_EPOCH),
+            verdict(class, Surface::Task, outcome, SystemTime::UNIX_EPOCH),
             Verdict::Retry { .. }
         )
+    }
+
+    #[test]
+    fn a_zstack_503_with_its_error_body_is_final_and_a_bare_503_is_not() {
+        let with_body = |body: &'static str| {
+            let mut r = http::Response::new(Bytes::from_static(body.as_bytes()));
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            Ok(r)
+        };
+        let zstack = |outcome| {
+            matches!(
+                verdict(
+                    RetryClass::Safe,
+                    Surface::ZStack,
+                    &outcome,
+                    SystemTime::UNIX_EPOCH
+                ),
+                Verdict::Retry { .. }
+            )
+        };
+        assert!(!zstack(with_body(
+            r#"{"error": {"code": "SYS.1001", "description": "not found"}}"#
+        )));
+        assert!(zstack(with_body("<html>503 Service Unavailable</html>")));
+        assert!(zstack(with_body("")));
+        // The same body on another surface is just a 503.
+        assert!(matches!(
+            verdict(
+                RetryClass::Safe,
+                Surface::Task,
+                &with_body(r#"{"error": {"code": "SYS.1001"}}"#),
+                SystemTime::UNIX_EPOCH
+            ),
+            Verdict::Retry { .. }
+        ));
     }
 
     #[test]

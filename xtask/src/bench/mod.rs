@@ -97,7 +97,7 @@ pub(crate) fn run(opts: Options) -> Result<(), String> {
     report.load_after = machine::load();
     report.minutes = started.elapsed().as_secs_f64() / 60.0;
     let path = crate::root().join("docs/benchmarks.md");
-    std::fs::write(&path, report.render())
+    std::fs::write(&path, portable_paths(&report.render()))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     crate::say(&format!("bench: wrote {}", path.display()));
     for s in &report.sections {
@@ -195,5 +195,47 @@ mod tests {
         ] {
             assert!(!split_text(text).0.is_empty());
         }
+    }
+}
+
+/// The report with this machine's paths made portable: the repository root
+/// becomes relative (`target/release/cfp`), the temporary directory
+/// `$TMPDIR`, so that no absolute machine path is committed.
+fn portable_paths(text: &str) -> String {
+    let mut out = text.to_owned();
+    let root = crate::root();
+    let root = root.canonicalize().unwrap_or(root);
+    for (from, to) in [
+        (format!("{}/", root.display()), String::new()),
+        (
+            format!("{}/", std::env::temp_dir().display()).replace("//", "/"),
+            "$TMPDIR/".to_owned(),
+        ),
+    ] {
+        if from.len() > 1 {
+            out = out.replace(&from, &to);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod portable_tests {
+    use super::*;
+
+    #[test]
+    fn the_report_holds_no_absolute_machine_path() {
+        let root = crate::root().canonicalize().unwrap();
+        let tmp = std::env::temp_dir();
+        let text = format!(
+            "{}/target/release/cfp --version\ncat {}/cfp-bench-nginx-1/nginx.conf\n",
+            root.display(),
+            tmp.display()
+        );
+        let out = portable_paths(&text);
+        assert_eq!(
+            out,
+            "target/release/cfp --version\ncat $TMPDIR/cfp-bench-nginx-1/nginx.conf\n"
+        );
     }
 }

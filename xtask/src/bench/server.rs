@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn the_nginx_config_serves_one_file_with_keep_alive() {
-        let conf = nginx_conf(Path::new("/tmp/x"), 8081);
+        let conf = nginx_conf(Path::new("nginx-dir"), 8081);
         assert!(conf.contains("listen 127.0.0.1:8081;"));
         assert!(conf.contains("try_files /status.json =404;"));
         assert!(conf.contains("keepalive_requests 1000000;"));

@@ -163,16 +163,12 @@ impl Client {
                     }
                 }
                 ServiceError::ZStack(z) => {
-                    let mut cur = Some(z.as_mut());
-                    while let Some(err) = cur {
-                        let fields = [&mut err.description, &mut err.details, &mut err.elaboration];
-                        for text in fields.into_iter().flatten() {
-                            *text = credentials.redact(text);
-                        }
-                        cur = err.cause.as_deref_mut();
+                    for text in z.texts_mut() {
+                        *text = credentials.redact(text);
                     }
                 }
             },
+            Error::Credentials { reason, .. } => *reason = credentials.redact(reason),
             _ => {}
         }
         e

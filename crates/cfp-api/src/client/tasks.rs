@@ -4,6 +4,7 @@ use cfp_model::{CreateTaskBatch, Task, TaskBatch, TaskBatchId, TaskId, TaskTempl
 
 use super::Client;
 use crate::error::Error;
+use crate::operations::Operation as _;
 use crate::operations::task_batches::{GetBatchOp, ListBatchesOp};
 use crate::operations::tasks::{
     CancelTaskOp, CreateBatchOp, GetTaskOp, ListTasksOp, ListTemplatesOp, ToggleTaskOp,
@@ -59,14 +60,32 @@ impl Client {
         self.execute(&ToggleTaskOp(task_id)).await
     }
 
-    /// Cancels a task that has not finished.
+    /// Cancels a task that has not finished, and returns it.
     ///
-    /// `DELETE /v3/applicationInstance/task/{taskId}`. Safe to repeat; a
-    /// repeat whose first attempt did arrive may get 409
-    /// ([`Error::is_conflict`]): re-read the task to tell.
+    /// `DELETE /v3/applicationInstance/task/{taskId}`. i3D's usage guide
+    /// says a DELETE answers `204 No Content` while its OpenAPI shows the
+    /// task in a one-element array: both are accepted, and after a 204 the
+    /// task is read once to report its state. Safe to repeat; a repeat
+    /// whose first attempt did arrive gets 409, so on 409 the task is read
+    /// again: a task that is cancelled is a success (cancelling it twice
+    /// changes nothing), any other state stays the conflict.
     #[doc(alias = "cancelTask")]
     pub async fn cancel_task(&self, task_id: TaskId) -> Result<Task, Error> {
-        self.execute(&CancelTaskOp(task_id)).await
+        let op = CancelTaskOp(task_id);
+        let answer = match self.send(&op).await {
+            Ok(r) if r.status() == http::StatusCode::NO_CONTENT => {
+                return self.get_task(task_id).await;
+            }
+            Ok(r) => CancelTaskOp::parse(&r).map_err(|e| self.redact(CancelTaskOp::ID, e)),
+            Err(e) => Err(e),
+        };
+        match answer {
+            Err(e) if e.status() == Some(409) => match self.get_task(task_id).await {
+                Ok(task) if task.result_code.is_cancelled() => Ok(task),
+                _ => Err(e),
+            },
+            other => other,
+        }
     }
 
     /// Lists the last 100 task batches you created.

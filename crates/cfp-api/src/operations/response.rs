@@ -101,8 +101,25 @@ pub(crate) fn zstack(
             error: ServiceError::ZStack(Box::new(error)),
             retry_after: retry_after(response),
         }),
+        None if is_header_refusal(status, response.body()) => Err(Error::Credentials {
+            operation: op,
+            status,
+            reason: excerpt(response.body()),
+        }),
         None => Err(status_error(op, response)),
     }
+}
+
+/// ZStack's REST server refuses a missing or malformed `Authorization`
+/// header with a plain-text 400 before the API runs (`missing header
+/// 'Authorization'`, `Authorization type must be 'OAuth'`, `accessKey
+/// format is 'ZStack AccessKeyId:Signature'`); an AccessKey signature it
+/// rejects is a plain-text 403.
+fn is_header_refusal(status: u16, body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    matches!(status, 400 | 403)
+        && (text.contains("authorization") || text.contains("accesskey") || text.contains("date"))
+        && !text.trim_start().starts_with('{')
 }
 
 fn decode_error(op: OperationId, status: u16, e: DecodeError) -> Error {
@@ -209,6 +226,37 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, Error::Decode { status: 200, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn zstack_header_refusals_in_plain_text_are_refused_credentials() {
+        for body in [
+            "missing header 'Authorization'",
+            "Authorization type must be 'OAuth'",
+        ] {
+            let e = zstack(OperationId::GetUploadJobDetails, &response(400, body)).unwrap_err();
+            assert!(matches!(e, Error::Credentials { status: 400, .. }), "{e:?}");
+            assert!(e.is_auth(), "{e}");
+            assert!(e.to_string().contains(body), "{e}");
+        }
+        // Any other plain-text 400 is just an HTTP error.
+        let e = zstack(
+            OperationId::GetUploadJobDetails,
+            &response(400, "bad query"),
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Http { status: 400, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_zstack_invalid_session_is_a_final_auth_failure() {
+        let body = r#"{"error": {"code": "ID.1001", "description": "Invalid session"}}"#;
+        let e = zstack(OperationId::GetUploadJobDetails, &response(503, body)).unwrap_err();
+        assert!(e.is_auth(), "{e}");
+        assert!(!e.is_retryable(), "{e}");
+        let other = r#"{"error": {"code": "SYS.1001", "description": "not found"}}"#;
+        let e = zstack(OperationId::GetUploadJobDetails, &response(503, other)).unwrap_err();
+        assert!(!e.is_auth() && !e.is_retryable(), "{e}");
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn job_rows(j: &DiffJob) -> Vec<(&'static str, String)> {
         ("started", j.started.map(when).unwrap_or_else(|| "-".into())),
         ("eta", j.eta.map(when).unwrap_or_else(|| "-".into())),
         ("updated", when(j.updated)),
-        ("failed", if j.failed { "yes".into() } else { "no".into() }),
+        ("failures", j.failures.to_string()),
     ];
     if let Some(e) = j.error_message() {
         rows.push(("error", e.to_owned()));
@@ -119,8 +119,63 @@ impl Table for DiffStatus {
                 rows.push((label, shown));
             }
         }
-        key_values(&rows)
+        let mut out = key_values(&rows);
+        if self.job.state().is_success() {
+            out.push_str(&diff_summary(self));
+        }
+        out
     }
+}
+
+/// How many of the largest paths of each kind the summary lists.
+const SUMMARY_PATHS: usize = 5;
+
+/// `changes  added 2 · modified 3 · removed 0`, then the largest paths of
+/// each kind (`+` added, `~` modified, `-` removed) with their sizes.
+fn diff_summary(status: &DiffStatus) -> String {
+    let summary = status.summary(SUMMARY_PATHS);
+    let mut out = format!(
+        "\nchanges  added {} · modified {} · removed {}\n",
+        summary.added.count, summary.modified.count, summary.removed.count
+    );
+    if status.has_no_changes() {
+        out.push_str(
+            "         no file changed: a version made from this diff must be a full one\n",
+        );
+        return out;
+    }
+    for (mark, kind) in [
+        ('+', &summary.added),
+        ('~', &summary.modified),
+        ('-', &summary.removed),
+    ] {
+        for (path, size) in &kind.largest {
+            let size = size.map(bytes).unwrap_or_default();
+            out.push_str(&format!("  {mark} {path}  {size}\n"));
+        }
+        if kind.count > kind.largest.len() {
+            out.push_str(&format!(
+                "  {mark} … and {} more\n",
+                kind.count - kind.largest.len()
+            ));
+        }
+    }
+    out
+}
+
+/// A size for people: `512 B`, `4.0 KiB`, `256.0 MiB`.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 impl Table for ImageStatus {
@@ -305,7 +360,7 @@ fn id_list<T: std::fmt::Display>(ids: &[T]) -> String {
 impl Table for UploadJobDetails {
     fn table(&self) -> String {
         if self.existing_job_details.is_empty() {
-            return "no suspended or ongoing upload jobs\n".into();
+            return "no upload jobs\n".into();
         }
         let mut t = grid(&[
             "long job",

@@ -155,3 +155,7 @@ pub(crate) fn stderr(out: &Output) -> String {
 pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
+
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -71,7 +71,7 @@ pub(crate) fn diff_job() -> impl Strategy<Value = DiffJob> {
             option::of(unix_time()),
         ),
         (
-            any::<bool>(),
+            any::<u64>(),
             any::<u32>(),
             option::of(unix_time()),
             option::of(any::<i64>()),
@@ -88,7 +88,7 @@ pub(crate) fn diff_job() -> impl Strategy<Value = DiffJob> {
                 created,
                 error,
                 eta,
-                failed,
+                failures: failed,
                 progress,
                 started,
                 state_id,
@@ -125,6 +125,9 @@ pub(crate) fn diff_status() -> impl Strategy<Value = DiffStatus> {
     )
         .prop_map(|(job, game, image, machine)| DiffStatus {
             job,
+            added: Default::default(),
+            modified: Default::default(),
+            removed: Default::default(),
             game,
             image,
             machine,
@@ -188,7 +191,7 @@ pub(crate) fn task_template() -> impl Strategy<Value = TaskTemplate> {
         (any::<u32>(), text(), vec(text(), 0..3)).prop_map(|(idx, t, p)| TaskTemplateAction {
             idx,
             action_type: t,
-            required_params: p,
+            required_params: p.into_iter().collect(),
         });
     (any::<u64>(), text(), text(), vec(action, 0..3)).prop_map(
         |(id, name, description, actions)| TaskTemplate {
@@ -316,13 +319,17 @@ pub(crate) fn zstack_error() -> impl Strategy<Value = ZStackError> {
                 elaboration,
                 opaque,
                 cause: None,
+                causes: Vec::new(),
             },
         );
-    leaf.prop_recursive(3, 4, 1, |inner| {
-        (inner.clone(), option::of(inner)).prop_map(|(mut e, cause)| {
-            e.cause = cause.map(Box::new);
-            e
-        })
+    leaf.prop_recursive(3, 6, 2, |inner| {
+        (inner.clone(), option::of(inner.clone()), vec(inner, 0..2)).prop_map(
+            |(mut e, cause, causes)| {
+                e.cause = cause.map(Box::new);
+                e.causes = causes;
+                e
+            },
+        )
     })
 }
 

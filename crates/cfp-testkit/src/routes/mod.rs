@@ -11,6 +11,7 @@ use cfp_model::{OperationId, Surface};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
 
+use crate::credentials::ZStackAuth;
 use crate::server::Shared;
 
 /// An answer, before faults touch it.
@@ -136,9 +137,19 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>) -> Reply {
         Surface::Task if !shared.auth.task(header("private-token")) => {
             return task::forbidden();
         }
-        Surface::ZStack if !shared.auth.zstack(header("authorization")) => {
-            return zstack::unauthorized();
-        }
+        Surface::ZStack => match shared.auth.zstack(header("authorization")) {
+            ZStackAuth::Ok => {}
+            ZStackAuth::MissingHeader => {
+                return zstack::plain(StatusCode::BAD_REQUEST, "missing header 'Authorization'");
+            }
+            ZStackAuth::WrongScheme => {
+                return zstack::plain(
+                    StatusCode::BAD_REQUEST,
+                    "Authorization type must be 'OAuth'",
+                );
+            }
+            ZStackAuth::InvalidSession => return zstack::invalid_session(),
+        },
         _ => {}
     }
     match call.op {
@@ -167,7 +178,10 @@ pub(crate) fn fault_reply(surface: Option<Surface>, status: StatusCode) -> Reply
     match surface {
         Some(Surface::Clanforge) => clanforge::envelope(status, i64::from(status.as_u16()), reason),
         Some(Surface::Task) => task::error(status, i64::from(status.as_u16()), reason),
-        Some(Surface::ZStack) => zstack::error(status, "SYS.1000", reason, "simulated failure"),
+        // A ZStack 5xx carrying ZStack's error body is the service's final
+        // word; an injected fault stands for a proxy in between, which
+        // answers in plain text.
+        Some(Surface::ZStack) => zstack::plain(status, &format!("{} {reason}", status.as_u16())),
         None => Reply::value(status, &serde_json::json!({ "error": reason })),
     }
 }

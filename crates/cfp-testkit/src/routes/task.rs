@@ -99,8 +99,11 @@ pub(super) fn cancel_task(shared: &Shared, call: &Call<'_>) -> Reply {
     let Some(id) = task_id(call) else {
         return not_found();
     };
-    match shared.world.write().cancel_task(id, call.now) {
+    let mut world = shared.world.write();
+    let no_content = world.world.cancel_answers_no_content;
+    match world.cancel_task(id, call.now) {
         None => not_found(),
+        Some(Ok(_)) if no_content => Reply::json(StatusCode::NO_CONTENT, ""),
         Some(Ok(t)) => single(&t),
         Some(Err(c)) => conflict(c),
     }

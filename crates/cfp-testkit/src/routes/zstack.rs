@@ -2,71 +2,63 @@
 //! the `GET` form of ZStack's source.
 
 use http::StatusCode;
-use http::header::ALLOW;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Call, Reply};
 use crate::server::Shared;
 
-/// ZStack's error envelope with `status`.
-pub(crate) fn error(status: StatusCode, code: &str, description: &str, details: &str) -> Reply {
-    Reply::value(
-        status,
-        &json!({
-            "error": {
-                "code": code,
-                "description": description,
-                "details": details,
-                "elaboration": null,
-                "opaque": null,
-                "cause": null,
-            }
-        }),
+/// A failed ZStack call: HTTP 503 with ZStack's error body. ZStack's REST
+/// server (`RestServer`) answers every failed API call this way; it is the
+/// service's final answer, not an overloaded proxy.
+pub(crate) fn error(code: &str, description: &str, details: &str) -> Reply {
+    Reply::json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        crate::world::zstack_error_body(code, description, details),
     )
 }
 
-/// 401: an unknown or expired session.
-pub(crate) fn unauthorized() -> Reply {
+/// A plain-text answer, as ZStack's REST server writes the problems it
+/// finds before the API runs (a missing or malformed `Authorization`
+/// header: HTTP 400).
+pub(crate) fn plain(status: StatusCode, text: &str) -> Reply {
+    let mut reply = Reply::json(status, text.to_owned());
+    reply.content_type = "text/plain";
+    reply
+}
+
+/// The session is unknown or expired: ZStack finds out when the API runs,
+/// so it is a failed call (503) with `ID.1001`.
+pub(crate) fn invalid_session() -> Reply {
     error(
-        StatusCode::UNAUTHORIZED,
         "ID.1001",
         "Invalid session",
-        "the session is expired or does not exist; log in again",
+        "Session expired or does not exist; log in again",
     )
 }
 
-/// 405: this build declares the call a `GET`.
+/// 405: this build declares the call a `GET` (newer servers check the
+/// method; see `rest.checkHttpMethod`).
 pub(crate) fn method_not_allowed() -> Reply {
-    error(
+    Reply::json(
         StatusCode::METHOD_NOT_ALLOWED,
-        "SYS.1005",
-        "Method not allowed",
-        "use GET /zstack/v1/images/upload-job/details/{imageId}",
+        crate::world::zstack_error_body(
+            "SYS.1005",
+            "Method not allowed",
+            "use GET /zstack/v1/images/upload-job/details/{imageId}",
+        ),
     )
-    .header(ALLOW, "GET")
+    .header(http::header::ALLOW, "GET")
 }
 
-/// An invalid argument: reported in the body with HTTP 200, as ZStack
-/// reports failures (the contract declares no 400).
+/// An invalid argument: a failed call.
 fn bad_request(details: &str) -> Reply {
-    Reply::ok(crate::world::zstack_failure_body(
-        "SYS.1007",
-        "One or more API argument is invalid",
-        details,
-    ))
+    error("SYS.1007", "One or more API argument is invalid", details)
 }
 
 fn details(shared: &Shared, call: &Call<'_>) -> Reply {
     let image = call.param(0);
-    match shared.world.read().upload_details(image, call.now) {
-        Some(body) => Reply::ok(body),
-        None => error(
-            StatusCode::NOT_FOUND,
-            "SYS.1001",
-            "A resource is not found",
-            &format!("image[{image}] is not found"),
-        ),
-    }
+    let (status, body) = shared.world.read().upload_details(image, call.now);
+    Reply::json(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body)
 }
 
 /// Is the body `{}`-like with only string-array `systemTags`/`userTags`?

@@ -21,6 +21,8 @@ pub(crate) struct DiffRecord {
     pub(crate) created: i64,
     /// 0 for the first run, then one more per retry.
     pub(crate) attempt: u64,
+    /// How many earlier attempts failed (`jobfailed` counts them all).
+    pub(crate) past_failures: u64,
     /// A failure forced at run time: when, and the message.
     pub(crate) forced_failure: Option<(i64, String)>,
     /// Forced to fail while running, from `fail_next_diffs`.
@@ -137,7 +139,7 @@ impl DiffRecord {
                 (None, _) => None,
             },
             eta: view.eta.map(time),
-            failed: view.state == JobState::Failed,
+            failures: self.past_failures + u64::from(view.state == JobState::Failed),
             progress: view.progress,
             started: view.started.map(|s| time(s).in_form(TimeForm::String)),
             state_id: view.state.id(),
@@ -147,7 +149,13 @@ impl DiffRecord {
                 (s, _) => s.name().to_owned(),
             },
             updated: time(view.updated),
-            success: with_success.then_some(true),
+            // Clanforge marks a job that failed with `success: false` (and
+            // its joberror); the body is still the job.
+            success: if view.state == JobState::Failed {
+                Some(false)
+            } else {
+                with_success.then_some(true)
+            },
         };
         let mut value = serde_json::to_value(&job).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut value {
@@ -160,11 +168,28 @@ impl DiffRecord {
         value
     }
 
-    /// The status answer, with the game, image and machine objects when
-    /// `info` is set.
-    pub(crate) fn status_json(&self, view: &DiffView, info: Option<[DiffInfo; 3]>) -> Value {
+    /// The status answer: the job, the changed files (once complete; `[]`
+    /// before, as a PHP backend writes an empty map), and the game, image
+    /// and machine objects when `info` is set.
+    pub(crate) fn status_json(
+        &self,
+        view: &DiffView,
+        seed: u64,
+        info: Option<[DiffInfo; 3]>,
+    ) -> Value {
         let mut value = self.job_json(view, false, true);
-        if let (Some([game, image, machine]), Value::Object(map)) = (info, &mut value) {
+        let Value::Object(map) = &mut value else {
+            return value;
+        };
+        let changes = (view.state == JobState::Complete).then(|| self.changes(seed));
+        for (key, files) in [
+            ("added", changes.as_ref().map(|c| &c.added)),
+            ("modified", changes.as_ref().map(|c| &c.modified)),
+            ("removed", changes.as_ref().map(|c| &c.removed)),
+        ] {
+            map.insert(key.into(), files_json(files.map_or(&[][..], Vec::as_slice)));
+        }
+        if let Some([game, image, machine]) = info {
             for (key, v) in [("game", game), ("image", image), ("machine", machine)] {
                 map.insert(key.into(), serde_json::to_value(v).unwrap_or(Value::Null));
             }
@@ -172,10 +197,104 @@ impl DiffRecord {
         value
     }
 
-    /// The typed status, for the in-process API.
-    pub(crate) fn status(&self, view: &DiffView) -> Option<DiffStatus> {
-        serde_json::from_value(self.job_json(view, false, true)).ok()
+    /// What this attempt found changed on the machine: chosen by the seed,
+    /// the diff and the attempt (a retry may find other files).
+    pub(crate) fn changes(&self, seed: u64) -> FileChanges {
+        FileChanges::seeded(seed, &[self.id.0, self.attempt])
     }
+
+    /// The typed status, for the in-process API.
+    pub(crate) fn status(&self, view: &DiffView, seed: u64) -> Option<DiffStatus> {
+        serde_json::from_value(self.status_json(view, seed, None)).ok()
+    }
+}
+
+/// Files a diff reports: path and size in bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FileChanges {
+    pub(crate) added: Vec<(String, u64)>,
+    pub(crate) modified: Vec<(String, u64)>,
+    pub(crate) removed: Vec<(String, u64)>,
+}
+
+/// Paths a game server build plausibly holds, for seeded changes.
+const GAME_FILES: [&str; 16] = [
+    "bin/server",
+    "bin/server.debug",
+    "bin/libgame.so",
+    "bin/libphysics.so",
+    "content/paks/core.pak",
+    "content/paks/maps.pak",
+    "content/paks/audio.pak",
+    "content/maps/arena.map",
+    "content/maps/harbour.map",
+    "content/maps/summit.map",
+    "config/server.cfg",
+    "config/playlists.json",
+    "config/loot_tables.json",
+    "scripts/rules.lua",
+    "scripts/events.lua",
+    "VERSION",
+];
+
+impl FileChanges {
+    /// Up to 4 added, 6 modified and 2 removed files, chosen from
+    /// [`GAME_FILES`] by a hash of the seed and `key`; no path appears twice.
+    pub(crate) fn seeded(seed: u64, key: &[u64]) -> Self {
+        let h = |i: u64| {
+            let mut parts = key.to_vec();
+            parts.push(i);
+            hash(seed, Tag::DiffFiles, &parts)
+        };
+        let mut order: Vec<usize> = (0..GAME_FILES.len()).collect();
+        // A seeded shuffle (Fisher–Yates) of the candidate paths.
+        for i in (1..order.len()).rev() {
+            let j = usize::try_from(h(i as u64) % (i as u64 + 1)).unwrap_or(0);
+            order.swap(i, j);
+        }
+        let counts = [
+            between(h(100), 0, 4),
+            between(h(101), 1, 6),
+            between(h(102), 0, 2),
+        ];
+        let mut picked = order.into_iter();
+        let mut take = |n: u64, salt: u64| -> Vec<(String, u64)> {
+            let mut files: Vec<(String, u64)> = picked
+                .by_ref()
+                .take(usize::try_from(n).unwrap_or(0))
+                .map(|i| {
+                    let path = GAME_FILES[i];
+                    let size = between(h(1000 + salt * 100 + i as u64), 512, 256 << 20);
+                    (path.to_owned(), size)
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        Self {
+            added: take(counts[0], 1),
+            modified: take(counts[1], 2),
+            removed: take(counts[2], 3),
+        }
+    }
+}
+
+/// A file map as the wire carries it; empty as `[]`.
+fn files_json(files: &[(String, u64)]) -> Value {
+    if files.is_empty() {
+        return Value::Array(Vec::new());
+    }
+    Value::Object(
+        files
+            .iter()
+            .map(|(path, size)| {
+                (
+                    path.clone(),
+                    serde_json::json!({ "size": size, "type": "file" }),
+                )
+            })
+            .collect(),
+    )
 }
 
 fn time(secs: i64) -> UnixTime {
@@ -198,6 +317,7 @@ mod tests {
             machine: MachineId(1),
             created: 1000,
             attempt: 0,
+            past_failures: 0,
             forced_failure: None,
             fail_when_running: None,
         }
@@ -262,6 +382,45 @@ mod tests {
         assert_eq!(running["jobeta"], 1110);
         let done = r.job_json(&r.view(1, &t, 0.0, 2000), false, true);
         assert_eq!(done["jobstatename"], "Completed");
+    }
+
+    #[test]
+    fn jobfailed_counts_the_failures_of_every_attempt() {
+        let mut r = record();
+        r.past_failures = 2;
+        r.attempt = 2;
+        let t = fixed();
+        let done = r.job_json(&r.view(1, &t, 0.0, 5000), false, true);
+        assert_eq!(done["jobfailed"], 2);
+        assert_eq!(done["jobstateid"], 5);
+        r.forced_failure = Some((1030, "again".into()));
+        let failed = r.job_json(&r.view(1, &t, 0.0, 5000), false, true);
+        assert_eq!(failed["jobfailed"], 3);
+    }
+
+    #[test]
+    fn a_complete_diff_lists_seeded_files_and_a_running_one_none() {
+        let r = record();
+        let t = fixed();
+        let running = r.status_json(&r.view(1, &t, 0.0, 1050), 1, None);
+        assert_eq!(running["added"], Value::Array(vec![]));
+        let done = r.status_json(&r.view(1, &t, 0.0, 5000), 1, None);
+        let modified = done["modified"].as_object().unwrap();
+        assert!(!modified.is_empty(), "at least one modified file");
+        assert!(modified.values().all(|f| f["size"].as_u64().is_some()));
+        // The same seed gives the same files; paths never repeat.
+        assert_eq!(r.changes(1), r.changes(1));
+        let c = r.changes(1);
+        let mut all: Vec<_> = c
+            .added
+            .iter()
+            .chain(&c.modified)
+            .chain(&c.removed)
+            .collect();
+        let n = all.len();
+        all.sort();
+        all.dedup_by(|a, b| a.0 == b.0);
+        assert_eq!(all.len(), n);
     }
 
     #[test]

@@ -72,6 +72,7 @@ impl WorldState {
                         machine: d.machine,
                         created,
                         attempt: 0,
+                        past_failures: 0,
                         forced_failure: None,
                         fail_when_running: None,
                     },
@@ -157,6 +158,7 @@ impl WorldState {
             machine,
             created: now,
             attempt: 0,
+            past_failures: 0,
             forced_failure: None,
             fail_when_running: self.fail_next_diffs.pop_front(),
         };
@@ -193,6 +195,9 @@ impl WorldState {
         let Some(record) = self.diffs.get_mut(&id) else {
             return Err(DiffRefusal::NotFound(format!("diff {id} not found")));
         };
+        if state == JobState::Failed {
+            record.past_failures += 1;
+        }
         record.attempt += 1;
         record.created = now;
         record.forced_failure = None;
@@ -217,7 +222,7 @@ impl WorldState {
             now,
         );
         let info = info.then(|| self.diff_info(d));
-        Ok(d.status_json(&view, info))
+        Ok(d.status_json(&view, self.seed, info))
     }
 
     fn diff_info(&self, d: &DiffRecord) -> [DiffInfo; 3] {
@@ -434,9 +439,13 @@ impl WorldState {
     // -- ZStack ---------------------------------------------------------------
 
     /// The upload-job details body of an image, `None` if it is unknown.
-    pub(crate) fn upload_details(&self, image: &str, now: i64) -> Option<String> {
-        let (form, jobs) = self.world.zstack_images.get(image)?;
-        Some(upload::details_body(image, jobs, *form, self.start, now))
+    /// Upload-job details: an id that matches no upload is a success with
+    /// no jobs, as ZStack answers it.
+    pub(crate) fn upload_details(&self, image: &str, now: i64) -> (u16, String) {
+        match self.world.zstack_images.get(image) {
+            Some((form, jobs)) => upload::details_body(image, jobs, *form, self.start, now),
+            None => (200, upload::no_jobs_body()),
+        }
     }
 }
 
@@ -615,6 +624,12 @@ impl WorldHandle {
         self.write().world.zstack_put_allowed = allowed;
     }
 
+    /// `true` makes a task cancel answer `204 No Content` without a body
+    /// (see [`World::cancel_answers_no_content`](crate::World::cancel_answers_no_content)).
+    pub fn set_cancel_answers_no_content(&self, yes: bool) {
+        self.write().world.cancel_answers_no_content = yes;
+    }
+
     /// Adds (or replaces) a ZStack image and its upload jobs.
     pub fn add_zstack_image(
         &self,
@@ -646,7 +661,7 @@ impl WorldHandle {
         let s = self.read();
         let d = s.diffs.get(&id)?;
         let view = d.view(s.seed, &s.world.timings, s.world.diff_failure_rate, now);
-        d.status(&view)
+        d.status(&view, s.seed)
     }
 
     /// An image's rollout status as the API would answer now.

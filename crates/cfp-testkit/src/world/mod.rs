@@ -26,9 +26,9 @@ pub(crate) use tasks::{TaskConflict, parse_create};
 pub use tasks::{TaskFailureRule, TaskScope};
 pub use upload::{UploadJobSpec, UploadJobsForm, UploadProgress};
 
-/// A ZStack failure reported in a 200 body, without a cause.
-pub(crate) fn zstack_failure_body(code: &str, description: &str, details: &str) -> String {
-    upload::failure_body(code, description, details, None)
+/// ZStack's error body (sent with HTTP 503), without a cause.
+pub(crate) fn zstack_error_body(code: &str, description: &str, details: &str) -> String {
+    upload::error_body(code, description, details)
 }
 
 /// How long things take, in simulated seconds.
@@ -195,6 +195,7 @@ pub struct World {
     pub(crate) timings: Timings,
     pub(crate) failed_machines: FailedMachinesForm,
     pub(crate) zstack_put_allowed: bool,
+    pub(crate) cancel_answers_no_content: bool,
     pub(crate) task_failures: Vec<TaskFailureRule>,
     pub(crate) diff_failure_rate: f64,
     pub(crate) first_diff_id: u64,
@@ -241,6 +242,7 @@ impl World {
             timings: Timings::default(),
             failed_machines: FailedMachinesForm::default(),
             zstack_put_allowed: true,
+            cancel_answers_no_content: false,
             task_failures: Vec::new(),
             diff_failure_rate: 0.0,
             first_diff_id: DEMO_DIFF_ID.0 + 1,
@@ -413,6 +415,14 @@ impl World {
     /// answer 405, as a ZStack build that declares the call a `GET` does.
     pub fn zstack_put_allowed(mut self, allowed: bool) -> Self {
         self.zstack_put_allowed = allowed;
+        self
+    }
+
+    /// `true` makes a task cancel answer `204 No Content` without a body,
+    /// as i3D's usage guide says every DELETE does (the default answers
+    /// the task in a one-element array, as the vendor's OpenAPI shows).
+    pub fn cancel_answers_no_content(mut self, yes: bool) -> Self {
+        self.cancel_answers_no_content = yes;
         self
     }
 

@@ -18,9 +18,10 @@ pub enum UploadJobsForm {
     /// `existingJobDetails` as the doc types it: a string holding the JSON
     /// array.
     String,
-    /// The call fails in the body with HTTP 200: `success: false` and an
-    /// error whose cause is a disconnected backup storage (the contract's
-    /// error-chain example).
+    /// The call fails as ZStack's REST server fails every call: HTTP 503
+    /// with the error in the body, here as the newest servers write it
+    /// (`"success": "false"` as a string, an `id`, and the error's `cause`
+    /// beside a `causes` list: a disconnected backup storage).
     ErrorChain,
 }
 
@@ -156,28 +157,20 @@ fn jobs_array(
     any.then_some(out)
 }
 
-/// The answer body for an image's jobs at `now`.
+/// The answer for an image's jobs at `now`: the HTTP status (200, or 503
+/// for a failing call) and the body.
 pub(crate) fn details_body(
     image: &str,
     jobs: &[UploadJobSpec],
     form: UploadJobsForm,
     start: i64,
     now: i64,
-) -> String {
+) -> (u16, String) {
     if form == UploadJobsForm::ErrorChain {
-        return failure_body(
-            "SYS.1001",
-            "A resource is not found",
-            &format!("no upload job details for image[{image}]"),
-            Some((
-                "SYS.1000",
-                "An internal error happened in system",
-                "image store backup storage[5b0c8d1a2e7f4f3f9d6a3e9b1c2d4e5f] is disconnected",
-            )),
-        );
+        return (503, error_chain_body(image));
     }
     let list = jobs_array(jobs, form, start, now);
-    match (form, list) {
+    let body = match (form, list) {
         (UploadJobsForm::VendorExample, Some(list)) => {
             format!("{{\"existingJobDetails\":{list}}}")
         }
@@ -191,35 +184,61 @@ pub(crate) fn details_body(
         (UploadJobsForm::Array | UploadJobsForm::ErrorChain, Some(list)) => {
             format!("{{\"success\":true,\"error\":null,\"existingJobDetails\":{list}}}")
         }
-        (_, None) => r#"{"success":true,"error":null,"existingJobDetails":null}"#.to_owned(),
-    }
+        (UploadJobsForm::Array, None) => {
+            r#"{"success":true,"error":null,"existingJobDetails":null}"#.to_owned()
+        }
+        (_, None) => no_jobs_body(),
+    };
+    (200, body)
 }
 
-/// A failure reported in a 200 body: `success: false` and the error, with
-/// its cause if any.
-pub(crate) fn failure_body(
-    code: &str,
-    description: &str,
-    details: &str,
-    cause: Option<(&str, &str, &str)>,
-) -> String {
-    let error = |code: &str, description: &str, details: &str, cause: serde_json::Value| {
-        serde_json::json!({
+/// An upload id that matches no unfinished upload job: ZStack's handler
+/// replies at once with nothing set, so the answer is a success with no
+/// `existingJobDetails` at all (`ImageManagerImpl`, zstackio/zstack).
+pub(crate) fn no_jobs_body() -> String {
+    "{}".to_owned()
+}
+
+/// ZStack's error body, as its REST server sends it with HTTP 503:
+/// `{"error": {code, description, details, elaboration, opaque, cause}}`.
+pub(crate) fn error_body(code: &str, description: &str, details: &str) -> String {
+    serde_json::json!({
+        "error": {
             "code": code,
             "description": description,
             "details": details,
             "elaboration": null,
             "opaque": null,
-            "cause": cause,
-        })
-    };
-    let cause = cause.map_or(serde_json::Value::Null, |(c, d, x)| {
-        error(c, d, x, serde_json::Value::Null)
+            "cause": null,
+        }
+    })
+    .to_string()
+}
+
+/// The newest servers' failure: `success` as the string `"false"`, an
+/// `id`, and the error's `cause` beside a `causes` list.
+fn error_chain_body(image: &str) -> String {
+    let disconnected = serde_json::json!({
+        "code": "SYS.1000",
+        "description": "An internal error happened in system",
+        "details": "image store backup storage[5b0c8d1a2e7f4f3f9d6a3e9b1c2d4e5f] is disconnected",
+        "causes": [],
     });
     serde_json::json!({
-        "success": false,
-        "existingJobDetails": null,
-        "error": error(code, description, details, cause),
+        "id": "7c1e4a9d2b6f4e8a9c3d5b7f1e2a4c6d",
+        "success": "false",
+        "error": {
+            "code": "SYS.1001",
+            "description": "A resource is not found",
+            "details": format!("no upload job details for image[{image}]"),
+            "elaboration": null,
+            "opaque": {"imageId": image},
+            "cause": disconnected,
+            "causes": [
+                disconnected,
+                {"code": "HOST.1001", "description": "the host of the backup storage did not answer", "causes": []}
+            ],
+        },
     })
     .to_string()
 }
@@ -237,7 +256,7 @@ mod tests {
 
     #[test]
     fn the_vendor_example_is_reproduced_exactly() {
-        let body = details_body(
+        let (_, body) = details_body(
             "i",
             &[UploadJobSpec::suspended_vendor_example()],
             UploadJobsForm::VendorExample,
@@ -254,21 +273,25 @@ mod tests {
     fn a_running_upload_grows_then_disappears() {
         let jobs = [UploadJobSpec::running("j", "i", 1000, 10)];
         let at = |now| details_body("i", &jobs, UploadJobsForm::Array, 0, now);
-        assert!(at(5).contains("\"offset\":50"));
-        assert!(at(5).contains("Running"));
-        assert!(at(100).contains("\"existingJobDetails\":null"));
-        let s = details_body("i", &jobs, UploadJobsForm::String, 0, 5);
+        assert!(at(5).1.contains("\"offset\":50"));
+        assert!(at(5).1.contains("Running"));
+        assert!(
+            at(100).1.contains("\"existingJobDetails\":null"),
+            "done: no upload jobs"
+        );
+        let (_, s) = details_body("i", &jobs, UploadJobsForm::String, 0, 5);
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert!(v["existingJobDetails"].as_str().unwrap().starts_with("[{"));
     }
 
     #[test]
-    fn an_error_chain_is_reported_with_200_in_the_body() {
-        let body = details_body("img", &[], UploadJobsForm::ErrorChain, 0, 0);
+    fn an_error_chain_is_a_503_with_the_error_body() {
+        let (status, body) = details_body("img", &[], UploadJobsForm::ErrorChain, 0, 0);
+        assert_eq!(status, 503);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v["success"], false);
+        assert_eq!(v["success"], "false");
         assert_eq!(v["error"]["code"], "SYS.1001");
         assert_eq!(v["error"]["cause"]["code"], "SYS.1000");
-        assert_eq!(v["error"]["cause"]["cause"], serde_json::Value::Null);
+        assert_eq!(v["error"]["causes"][1]["code"], "HOST.1001");
     }
 }

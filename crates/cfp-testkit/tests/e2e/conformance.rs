@@ -311,7 +311,11 @@ async fn every_operation_answers_within_the_contract() {
         .await;
     note(OperationId::ListTasks, forbidden.status);
 
-    for image in ["ccf943310d86335bb3d2511ca8e14137", "nope"] {
+    for image in [
+        "ccf943310d86335bb3d2511ca8e14137",
+        "nope",
+        cfp_testkit::world::DEMO_ZSTACK_FAILING_IMAGE,
+    ] {
         note(
             OperationId::GetUploadJobDetails,
             sim.zstack_put(image, "{}").await.status,
@@ -319,6 +323,19 @@ async fn every_operation_answers_within_the_contract() {
         note(
             OperationId::GetUploadJobDetailsByQuery,
             sim.zstack_get(image, "").await.status,
+        );
+    }
+    let zpath = "/zstack/v1/images/upload-job/details/nope";
+    for req in [
+        sim.http.put(sim.url(zpath)).body("{}"),
+        sim.http
+            .put(sim.url(zpath))
+            .header("Authorization", "OAuth expired")
+            .body("{}"),
+    ] {
+        note(
+            OperationId::GetUploadJobDetails,
+            sim.send(Method::Put, zpath, req).await.status,
         );
     }
     sim.world().set_zstack_put_allowed(false);
@@ -344,8 +361,10 @@ async fn every_operation_answers_within_the_contract() {
         (OperationId::CancelTask, 409),
         (OperationId::GetTask, 404),
         (OperationId::ListTasks, 403),
-        (OperationId::GetUploadJobDetails, 404),
+        (OperationId::GetUploadJobDetails, 400),
+        (OperationId::GetUploadJobDetails, 503),
         (OperationId::GetUploadJobDetails, 405),
+        (OperationId::GetUploadJobDetailsByQuery, 503),
         (OperationId::GetUploadJobDetailsByQuery, 200),
     ] {
         assert!(seen.contains(&expected), "{expected:?} in {seen:?}");
@@ -366,4 +385,34 @@ async fn unknown_routes_and_methods_get_404_and_405() {
         .unwrap();
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow").as_deref(), Some("GET, PUT, DELETE"));
+}
+
+#[tokio::test]
+async fn an_undeclared_method_on_a_known_path_is_405_with_allow_on_every_surface() {
+    let sim = Sim::start().await;
+    for (method, path, allow) in [
+        (reqwest::Method::POST, "/cfp/v1/imagediff/create", "GET"),
+        (
+            reqwest::Method::DELETE,
+            "/cfp/v2/project/1/image/1/status",
+            "GET",
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/v3/applicationInstance/taskBatch/1",
+            "GET",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/zstack/v1/images/upload-job/details/x",
+            "GET, PUT",
+        ),
+    ] {
+        let r = sim
+            .send_raw(sim.http.request(method.clone(), sim.url(path)))
+            .await
+            .unwrap();
+        assert_eq!(r.status, 405, "{method} {path}");
+        assert_eq!(r.header("allow").as_deref(), Some(allow), "{method} {path}");
+    }
 }

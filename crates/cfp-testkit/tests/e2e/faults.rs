@@ -26,9 +26,14 @@ async fn error_statuses_come_in_each_surfaces_shape() {
         let t = sim.task_get(TASKS).await;
         assert_eq!(t.status, s);
         assert!(t.json()["errorCode"].is_i64());
+        // A ZStack 5xx with ZStack's error body would be the service's final
+        // answer: an injected fault stands for a proxy, which answers in
+        // plain text, so that clients retry it.
         let z = sim.zstack_get("ccf943310d86335bb3d2511ca8e14137", "").await;
         assert_eq!(z.status, s);
-        assert!(z.json()["error"]["code"].is_string());
+        assert_eq!(z.header("content-type").as_deref(), Some("text/plain"));
+        assert!(cfp_model::zstack::error_from_body(&z.body).is_none());
+        assert!(!cfp_model::Surface::ZStack.is_final_answer(s, &z.body));
         assert_eq!(sim.faults().applied(rule), 3);
     }
     // Rules used up: normal answers again.

@@ -54,20 +54,29 @@ fn deref<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     panic!("$ref chain too long")
 }
 
-/// What the contract says about one (operation, status): `None` when the
-/// status is not declared; `Some(None)` when declared without a JSON body.
-fn declared(op: OperationId, status: u16) -> Option<Option<Value>> {
+/// What the contract says about one (operation, status) and media type:
+/// `None` when the status is not declared; `Some(None)` when declared
+/// without a body schema for that media type (the answer's content type,
+/// `application/json` when it has none).
+fn declared(op: OperationId, status: u16, media: &str) -> Option<Option<Value>> {
     let spec = spec();
     let s = op.spec();
     let operation = &spec["paths"][s.path][s.method.as_str().to_ascii_lowercase()];
     assert!(operation.is_object(), "{op} is not in the contract");
     let response = operation["responses"].get(status.to_string())?;
     let response = deref(spec, response);
+    let content = response.get("content");
+    if let Some(c) = content.and_then(Value::as_object)
+        && !c.contains_key(media)
+        && !media.starts_with("application/json")
+    {
+        panic!("{op} {status}: content type {media} is not declared (declared: {c:?})");
+    }
     Some(
-        response
-            .get("content")
-            .and_then(|c| c.get("application/json"))
+        content
+            .and_then(|c| c.get(media))
             .and_then(|m| m.get("schema"))
+            .filter(|_| media.starts_with("application/json"))
             .cloned(),
     )
 }
@@ -100,7 +109,14 @@ fn validator(op: OperationId, status: u16, schema: &Value) -> Arc<jsonschema::Va
 /// Checks one answer against the contract; panics with the reasons if it
 /// does not conform.
 pub(crate) fn assert_conforms(op: OperationId, resp: &Resp) {
-    let Some(schema) = declared(op, resp.status) else {
+    let ct = resp.header("content-type").unwrap_or_default();
+    let media = ct.split(';').next().unwrap_or("").trim();
+    let media = if media.is_empty() || media.starts_with("application/json") {
+        "application/json"
+    } else {
+        media
+    };
+    let Some(schema) = declared(op, resp.status, media) else {
         panic!(
             "{op} answered {} which the contract does not declare: {}",
             resp.status,
@@ -110,7 +126,6 @@ pub(crate) fn assert_conforms(op: OperationId, resp: &Resp) {
     let Some(schema) = schema else {
         return;
     };
-    let ct = resp.header("content-type").unwrap_or_default();
     assert!(
         ct.starts_with("application/json"),
         "{op} {}: content-type {ct:?}",

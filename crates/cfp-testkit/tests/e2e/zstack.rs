@@ -71,40 +71,60 @@ async fn jobs_can_come_as_a_string_or_not_at_all() {
 }
 
 #[tokio::test]
-async fn an_unknown_image_is_404_with_the_error_envelope() {
+async fn an_upload_id_that_matches_no_job_is_a_success_with_no_jobs() {
+    // ZStack's handler replies at once when no unfinished upload carries the
+    // id: nothing set, HTTP 200 (not a 404).
     let sim = Sim::start().await;
     for r in [
         sim.zstack_put("0000000000000000000000000000dead", "{}")
             .await,
         sim.zstack_get("0000000000000000000000000000dead", "").await,
     ] {
-        assert_eq!(r.status, 404);
-        let e = r.json();
-        assert_eq!(e["error"]["code"], "SYS.1001");
-        assert!(e["error"]["details"].as_str().unwrap().contains("dead"));
-        assert_eq!(e["error"]["cause"], Value::Null);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json(), serde_json::json!({}));
+        let d = cfp_model::zstack::decode_reply(&r.body).unwrap();
+        assert!(d.existing_job_details.is_empty());
     }
 }
 
 #[tokio::test]
-async fn a_wrong_session_gets_401() {
+async fn header_problems_are_a_plain_text_400_and_a_wrong_session_a_503_id_1001() {
     let sim = Sim::start().await;
     let path = format!("/zstack/v1/images/upload-job/details/{DEMO_ZSTACK_IMAGE}");
-    for req in [
-        sim.http.put(sim.url(&path)).body("{}"),
-        sim.http
-            .put(sim.url(&path))
-            .header("Authorization", "OAuth nope")
-            .body("{}"),
-        sim.http
-            .put(sim.url(&path))
-            .basic_auth("demo", Some("demo"))
-            .body("{}"),
-    ] {
-        let r = sim.send(Method::Put, &path, req).await;
-        assert_eq!(r.status, 401);
-        assert!(r.json()["error"]["code"].is_string());
-    }
+    let missing = sim
+        .send(Method::Put, &path, sim.http.put(sim.url(&path)).body("{}"))
+        .await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(
+        missing.header("content-type").as_deref(),
+        Some("text/plain")
+    );
+    assert_eq!(missing.text(), "missing header 'Authorization'");
+    let basic = sim
+        .send(
+            Method::Put,
+            &path,
+            sim.http
+                .put(sim.url(&path))
+                .basic_auth("demo", Some("demo"))
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(basic.status, 400);
+    assert_eq!(basic.text(), "Authorization type must be 'OAuth'");
+    let wrong = sim
+        .send(
+            Method::Put,
+            &path,
+            sim.http
+                .put(sim.url(&path))
+                .header("Authorization", "OAuth nope")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(wrong.status, 503);
+    assert_eq!(wrong.json()["error"]["code"], "ID.1001");
+    crate::support::assert_conforms(cfp_model::OperationId::GetUploadJobDetails, &wrong);
 }
 
 #[tokio::test]
@@ -123,7 +143,7 @@ async fn the_put_form_can_answer_405_so_clients_fall_back_to_get() {
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_the_documented_one_fails_in_a_200_body() {
+async fn a_body_that_is_not_the_documented_one_is_a_failed_call() {
     let sim = Sim::start().await;
     let path = format!("/zstack/v1/images/upload-job/details/{DEMO_ZSTACK_IMAGE}");
     for body in [r#"{"tags": []}"#, r#"{"systemTags": [1]}"#, "[]", "{"] {
@@ -136,28 +156,24 @@ async fn a_body_that_is_not_the_documented_one_fails_in_a_200_body() {
             )
             .await
             .unwrap();
-        assert_eq!(r.status, 200, "{body}");
-        assert_eq!(r.json()["success"], false);
+        assert_eq!(r.status, 503, "{body}");
         assert_eq!(r.json()["error"]["code"], "SYS.1007");
         crate::support::assert_conforms(cfp_model::OperationId::GetUploadJobDetails, &r);
     }
 }
 
 #[tokio::test]
-async fn a_failure_can_come_in_a_200_body_with_its_cause() {
+async fn a_failed_call_is_a_503_with_the_whole_error_chain() {
     let sim = Sim::start().await;
     for r in [
         sim.zstack_put(DEMO_ZSTACK_FAILING_IMAGE, "{}").await,
         sim.zstack_get(DEMO_ZSTACK_FAILING_IMAGE, "").await,
     ] {
-        assert_eq!(r.status, 200);
-        let err = cfp_model::zstack::decode_reply(&r.body).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "SYS.1001: A resource is not found (no upload job details for \
-             image[9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b]); caused by SYS.1000: An internal error \
-             happened in system (image store backup storage[5b0c8d1a2e7f4f3f9d6a3e9b1c2d4e5f] \
-             is disconnected)"
-        );
+        assert_eq!(r.status, 503);
+        assert_eq!(r.json()["success"], "false");
+        let e = cfp_model::zstack::error_from_body(&r.body).unwrap();
+        let codes: Vec<_> = e.chain().filter_map(|c| c.code.clone()).collect();
+        assert_eq!(codes, ["SYS.1001", "SYS.1000", "SYS.1000", "HOST.1001"]);
+        crate::support::assert_conforms(cfp_model::OperationId::GetUploadJobDetails, &r);
     }
 }

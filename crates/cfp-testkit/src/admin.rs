@@ -32,6 +32,7 @@ use cfp_model::{ApplicationInstanceId, DiffId, FleetId, OperationId, RegionId};
 use http::{HeaderMap, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq as _;
 
 use crate::faults::{FaultRule, RuleId};
 use crate::routes::Reply;
@@ -59,6 +60,8 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Reply> {
     serde_json::from_slice(text).map_err(|e| bad(format!("invalid body: {e}")))
 }
 
+/// Whether the request may use the admin routes: always on loopback,
+/// else with the token.
 fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     let Some(token) = &shared.admin_token else {
         return true;
@@ -74,7 +77,14 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
                 .and_then(|v| v.trim().strip_prefix("Bearer "))
                 .map(str::trim)
         });
-    given == Some(token.as_str())
+    given.is_some_and(|given| token_matches(given, token))
+}
+
+/// Compares in time that does not depend on where the two differ, so that
+/// a client on a shared address cannot find the token a byte at a time
+/// (its length, always 32 for a generated one, is no secret).
+fn token_matches(given: &str, token: &str) -> bool {
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
 }
 
 #[derive(Deserialize)]
@@ -286,4 +296,19 @@ fn journal(shared: &Shared, query: Option<&str>) -> Result<Reply, Reply> {
     let mut reply = Reply::ok(shared.journal.to_ndjson(op, since));
     reply.content_type = "application/x-ndjson";
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_must_match_exactly() {
+        let token = "0123456789abcdef0123456789abcdef";
+        assert!(token_matches(token, token));
+        assert!(!token_matches("0123456789abcdef0123456789abcdee", token));
+        assert!(!token_matches("0123456789abcdef", token));
+        assert!(!token_matches("", token));
+        assert!(!token_matches(&format!("{token}0"), token));
+    }
 }

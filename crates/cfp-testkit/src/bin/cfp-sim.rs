@@ -9,8 +9,11 @@
 //! SIGTERM), then exits cleanly. On an address other than loopback it warns
 //! on stderr, and the `/_sim/` admin routes require the token it prints on
 //! stdout (`admin token: …`, in the `X-Sim-Token` header).
+//!
+//! Logs go to stderr (`RUST_LOG`, default `warn`), coloured only on a
+//! terminal and never with `NO_COLOR` set.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,10 +58,17 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Colour only for a person at a terminal: escape codes in a CI log are
+/// noise, and `NO_COLOR` (any non-empty value) turns it off.
+fn log_in_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(log_in_colour())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

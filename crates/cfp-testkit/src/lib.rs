@@ -76,6 +76,7 @@ mod clock;
 mod credentials;
 mod faults;
 mod journal;
+mod request_body;
 mod rng;
 mod routes;
 mod server;
@@ -88,6 +89,7 @@ pub use credentials::Credentials;
 pub use faults::{Fault, FaultPlan, FaultRule, Faults, RetryAfter, RuleId, RuleStatus};
 pub use journal::{Journal, JournalEntry, RetryAfterViolation};
 pub use simulator::{
-    DEFAULT_SEED, DEFAULT_START, RunningSimulator, Simulator, SimulatorBuilder, StartError,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEED, DEFAULT_START, RunningSimulator, Simulator,
+    SimulatorBuilder, StartError,
 };
 pub use world::{World, WorldHandle};

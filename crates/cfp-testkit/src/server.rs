@@ -13,9 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use cfp_model::{Method, OperationId, Surface};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -31,11 +30,17 @@ use crate::clock::SimClock;
 use crate::credentials::AuthCheck;
 use crate::faults::{Fault, Faults, RequestFacts, RetryAfter};
 use crate::journal::{Journal, JournalEntry, redact};
+use crate::request_body::{self, BodyError};
 use crate::routes::{self, Call, Reply};
 use crate::world::WorldHandle;
 
 /// The largest request body read (1 MiB).
 const MAX_BODY: usize = 1 << 20;
+
+/// The most a connection buffers for reading (and the largest request
+/// head): hyper's default (about 400 KiB) would let each of thousands of
+/// connections grow that far.
+const MAX_CONNECTION_BUFFER: usize = 16 * 1024;
 
 /// Everything a request handler needs.
 #[derive(Debug)]
@@ -47,6 +52,8 @@ pub(crate) struct Shared {
     pub(crate) auth: AuthCheck,
     pub(crate) admin_token: Option<String>,
     pub(crate) connections: Arc<Connections>,
+    /// How long a request's head, or its body, may take to arrive.
+    pub(crate) request_timeout: Duration,
 }
 
 /// Counts of the TCP connections the server accepted and still holds.
@@ -167,13 +174,54 @@ impl Body for SimBody {
 // Connections
 
 /// A TCP stream that resets (RST) instead of closing (FIN) once its flag is
-/// set, for the connection-reset fault.
-struct ResettableStream {
+/// set, for the connection-reset fault; and that gives up on a client that
+/// stops reading: a write that cannot proceed for the request timeout
+/// fails, which closes the connection (else a client that never reads a
+/// long answer, the journal say, would hold it forever).
+struct ServerStream {
     tcp: TcpStream,
     reset: Arc<AtomicBool>,
+    write_timeout: Duration,
+    /// Running while writes are blocked.
+    write_stalled: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
-impl Drop for ResettableStream {
+impl ServerStream {
+    fn new(tcp: TcpStream, write_timeout: Duration) -> Self {
+        Self {
+            tcp,
+            reset: Arc::new(AtomicBool::new(false)),
+            write_timeout,
+            write_stalled: None,
+        }
+    }
+
+    /// After a write returned `Pending`: an error once writes have been
+    /// blocked for the timeout.
+    fn poll_stalled<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let timeout = self.write_timeout;
+        let stalled = self
+            .write_stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        ready!(stalled.as_mut().poll(cx));
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client stopped reading",
+        )))
+    }
+
+    fn written<T>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match r {
+            Poll::Pending => self.poll_stalled(cx),
+            ready => {
+                self.write_stalled = None;
+                ready
+            }
+        }
+    }
+}
+
+impl Drop for ServerStream {
     fn drop(&mut self) {
         if self.reset.load(Ordering::Acquire) {
             // A zero linger makes close() send RST at once; it never blocks
@@ -184,7 +232,7 @@ impl Drop for ResettableStream {
     }
 }
 
-impl AsyncRead for ResettableStream {
+impl AsyncRead for ServerStream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -194,17 +242,21 @@ impl AsyncRead for ResettableStream {
     }
 }
 
-impl AsyncWrite for ResettableStream {
+impl AsyncWrite for ServerStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_write(cx, buf);
+        this.written(cx, r)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_flush(cx);
+        this.written(cx, r)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -216,7 +268,9 @@ impl AsyncWrite for ResettableStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().tcp).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs);
+        this.written(cx, r)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -253,11 +307,9 @@ pub(crate) async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let guard = shared.connections.track();
-        let reset = Arc::new(AtomicBool::new(false));
-        let stream = ResettableStream {
-            tcp,
-            reset: reset.clone(),
-        };
+        let stream = ServerStream::new(tcp, shared.request_timeout);
+        let reset = stream.reset.clone();
+        let timeout = shared.request_timeout;
         let shared = shared.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
@@ -270,19 +322,31 @@ pub(crate) async fn serve(
                 async move { Ok::<_, Infallible>(handle(&shared, &reset, req).await) }
             });
             let mut builder = http1::Builder::new();
-            builder.keep_alive(true).timer(TokioTimer::new());
+            builder
+                .keep_alive(true)
+                .timer(TokioTimer::new())
+                // Also bounds an idle keep-alive connection: the timer runs
+                // while hyper waits for the next request's head.
+                .header_read_timeout(timeout)
+                .max_buf_size(MAX_CONNECTION_BUFFER);
             let result = match tls {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(tls_stream) => {
-                        watcher
-                            .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
-                            .await
+                Some(acceptor) => {
+                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            watcher
+                                .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
+                                .await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
                     }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "TLS handshake failed");
-                        return;
-                    }
-                },
+                }
                 None => {
                     watcher
                         .watch(builder.serve_connection(TokioIo::new(stream), service))
@@ -440,15 +504,10 @@ async fn handle(
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let body = match Limited::new(incoming, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let reply = Reply::value(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &serde_json::json!({"error": "the request body is too large or was cut"}),
-            );
-            return response(reply.clone(), SimBody::full(reply.body), None);
-        }
+    let deadline = tokio::time::Instant::now() + shared.request_timeout;
+    let body = match request_body::read(incoming, MAX_BODY, deadline).await {
+        Ok(body) => body,
+        Err(e) => return body_failed(&e, shared.request_timeout),
     };
 
     if path == "/_sim" || path.starts_with("/_sim/") {
@@ -559,6 +618,32 @@ async fn handle(
         retry_after,
     });
     response(reply, sim_body, content_length)
+}
+
+/// The answer to a request whose body could not be read; the connection
+/// closes after it (the rest of the body, if any, is not awaited).
+fn body_failed(e: &BodyError, timeout: Duration) -> Response<SimBody> {
+    let (status, message) = match e {
+        BodyError::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {MAX_BODY} bytes"),
+        ),
+        BodyError::TimedOut => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} ms",
+                timeout.as_millis()
+            ),
+        ),
+        BodyError::Cut => (
+            StatusCode::BAD_REQUEST,
+            "the request body was cut".to_owned(),
+        ),
+    };
+    let reply =
+        Reply::value(status, &serde_json::json!({ "error": message })).header(CONNECTION, "close");
+    let body = reply.body.clone();
+    response(reply, SimBody::full(body), None)
 }
 
 /// No operation of the contract: 405 when the path exists with other

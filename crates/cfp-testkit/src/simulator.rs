@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use rand::RngExt as _;
@@ -26,6 +27,10 @@ pub const DEFAULT_START: i64 = 1_763_900_000;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 1;
+
+/// How long a request's head, or its body, may take to arrive by default
+/// (see [`SimulatorBuilder::request_timeout`]).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +112,7 @@ pub struct SimulatorBuilder {
     credentials: Credentials,
     journal_capacity: usize,
     admin_token: AdminToken,
+    request_timeout: Duration,
 }
 
 impl Default for SimulatorBuilder {
@@ -122,6 +128,7 @@ impl Default for SimulatorBuilder {
             credentials: Credentials::demo(),
             journal_capacity: Journal::DEFAULT_CAPACITY,
             admin_token: AdminToken::Auto,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -187,6 +194,17 @@ impl SimulatorBuilder {
         self
     }
 
+    /// How long a request's head may take to arrive, and then its body
+    /// (default [`DEFAULT_REQUEST_TIMEOUT`], 30 s): a request that stalls
+    /// longer is closed (a stalled body with `408 Request Timeout`). An
+    /// idle keep-alive connection is closed after the same time, and so is
+    /// a TLS handshake that does not finish, and a client that stops
+    /// reading its answer for that long.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
     /// Require this token on the `/_sim/` admin routes, whatever the
     /// address.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
@@ -242,6 +260,7 @@ impl SimulatorBuilder {
             admin_token,
             clock,
             connections: Arc::new(Connections::default()),
+            request_timeout: self.request_timeout,
         });
         let (stop, stopped) = watch::channel(false);
         let acceptor = tls.as_ref().map(|t| TlsAcceptor::from(t.config.clone()));
@@ -361,6 +380,11 @@ impl RunningSimulator {
     /// How many connections the simulator has accepted since it started.
     pub fn accepted_connections(&self) -> u64 {
         self.shared.connections.accepted()
+    }
+
+    /// How long a request's head, or its body, may take to arrive.
+    pub fn request_timeout(&self) -> Duration {
+        self.shared.request_timeout
     }
 
     /// Stops accepting, lets in-flight requests finish (up to two seconds)

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cfp-sim [--addr 127.0.0.1:8080] [--speed N] [--seed N] [--fault-rate P] [--tls [--ca-out FILE]]
+//!         [--journal-capacity N] [--request-timeout SECS]
 //! ```
 //!
 //! The first line on stdout is `listening on http://ADDR` (or `https://`).
@@ -17,6 +18,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use cfp_testkit::{ClockMode, FaultPlan, Journal, Simulator};
 use clap::Parser;
@@ -47,6 +49,23 @@ struct Args {
     /// Journal entries kept (oldest dropped).
     #[arg(long, default_value_t = Journal::DEFAULT_CAPACITY)]
     journal_capacity: usize,
+    /// Seconds a request's head, then its body, may take to arrive; a
+    /// request that stalls longer is closed (its body with 408), and so is
+    /// a keep-alive connection idle that long, or a client that stops
+    /// reading its answer that long.
+    #[arg(long, default_value = "30", value_parser = parse_seconds, value_name = "SECS")]
+    request_timeout: Duration,
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!("{s} is not between 0 (excluded) and 86400 seconds"))
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -100,6 +119,7 @@ async fn run(args: Args) -> ExitCode {
         .faults(FaultPlan::none().rate(args.fault_rate))
         .tls(args.tls)
         .journal_capacity(args.journal_capacity)
+        .request_timeout(args.request_timeout)
         .start()
         .await;
     let sim = match sim {
@@ -159,4 +179,19 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeouts_are_positive_seconds() {
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("NaN").is_err());
+        assert!(parse_seconds("soon").is_err());
+    }
 }

@@ -27,6 +27,10 @@ impl SimProcess {
         }
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn line(&mut self) -> String {
         self.lines.next().expect("a line").expect("utf-8")
     }
@@ -135,6 +139,8 @@ fn cfp_sim_refuses_bad_arguments() {
         &["--addr", "nowhere"],
         &["--speed", "-1"],
         &["--ca-out", "x.pem"],
+        &["--request-timeout", "0"],
+        &["--request-timeout", "soon"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cfp-sim"))
             .args(args)

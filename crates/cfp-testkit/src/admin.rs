@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `GET /_sim/health` | `{"ok": true}` |
 //! | `GET /_sim/journal[?operation=ID&since=SEQ]` | the journal as NDJSON, one request per line, credentials redacted |
+//! | `GET /_sim/connections` | `{"open", "max", "accepted", "evicted", "refused"}`: the connections held and the cap |
 //! | `DELETE /_sim/journal` | forget the journal |
 //! | `POST /_sim/reset` | forget the journal, remove every fault, reset the world |
 //! | `GET /_sim/clock` | `{"now": SECS, "rfc3339": "…", "speed": N}` |
@@ -160,6 +161,16 @@ pub(crate) fn handle(
         .collect();
     let result = match (method, segments.as_slice()) {
         (&Method::GET, ["health"]) => Ok(ok(json!({"ok": true}))),
+        (&Method::GET, ["connections"]) => {
+            let c = &shared.connections;
+            Ok(ok(json!({
+                "open": c.open(),
+                "max": c.max(),
+                "accepted": c.accepted(),
+                "evicted": c.evicted(),
+                "refused": c.refused(),
+            })))
+        }
         (&Method::GET, ["journal"]) => journal(shared, query),
         (&Method::DELETE, ["journal"]) => {
             shared.journal.clear();

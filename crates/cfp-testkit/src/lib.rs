@@ -73,6 +73,7 @@
 
 mod admin;
 mod clock;
+mod connections;
 mod credentials;
 mod faults;
 mod journal;
@@ -90,6 +91,6 @@ pub use faults::{Fault, FaultPlan, FaultRule, Faults, RetryAfter, RuleId, RuleSt
 pub use journal::{Journal, JournalEntry, RetryAfterViolation};
 pub use simulator::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEED, DEFAULT_START, RunningSimulator, Simulator,
-    SimulatorBuilder, StartError,
+    SimulatorBuilder, StartError, default_max_connections,
 };
 pub use world::{World, WorldHandle};

@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -27,6 +27,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::admin;
 use crate::clock::SimClock;
+use crate::connections::{BusyGuard, Connections, Ticket};
 use crate::credentials::AuthCheck;
 use crate::faults::{Fault, Faults, RequestFacts, RetryAfter};
 use crate::journal::{Journal, JournalEntry, redact};
@@ -42,6 +43,11 @@ const MAX_BODY: usize = 1 << 20;
 /// connections grow that far.
 const MAX_CONNECTION_BUFFER: usize = 16 * 1024;
 
+/// How many evicted connections may still be closing when the next one is
+/// accepted: well inside the reserve below the open-file limit (at least
+/// 64), and enough that a flood is accepted at full speed.
+const CLOSING_SLACK: usize = 16;
+
 /// Everything a request handler needs.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -54,41 +60,6 @@ pub(crate) struct Shared {
     pub(crate) connections: Arc<Connections>,
     /// How long a request's head, or its body, may take to arrive.
     pub(crate) request_timeout: Duration,
-}
-
-/// Counts of the TCP connections the server accepted and still holds.
-#[derive(Debug, Default)]
-pub(crate) struct Connections {
-    open: AtomicUsize,
-    accepted: AtomicU64,
-}
-
-impl Connections {
-    /// Connections open now.
-    pub(crate) fn open(&self) -> usize {
-        self.open.load(Ordering::Acquire)
-    }
-
-    /// Connections accepted since the start.
-    pub(crate) fn accepted(&self) -> u64 {
-        self.accepted.load(Ordering::Relaxed)
-    }
-
-    /// Counts a new connection until the guard is dropped.
-    fn track(self: &Arc<Self>) -> ConnectionGuard {
-        self.accepted.fetch_add(1, Ordering::Relaxed);
-        self.open.fetch_add(1, Ordering::AcqRel);
-        ConnectionGuard(self.clone())
-    }
-}
-
-/// One open connection; closing it (dropping the guard) counts it out.
-struct ConnectionGuard(Arc<Connections>);
-
-impl Drop for ConnectionGuard {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -106,6 +77,8 @@ pub(crate) struct SimBody {
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     reset: Option<Arc<AtomicBool>>,
     exact: Option<u64>,
+    /// The connection counts as busy until the answer is written.
+    busy: Option<BusyGuard>,
 }
 
 impl SimBody {
@@ -116,6 +89,7 @@ impl SimBody {
             steps: VecDeque::from([Step::Data(b)]),
             sleep: None,
             reset: None,
+            busy: None,
         }
     }
 
@@ -125,6 +99,7 @@ impl SimBody {
             sleep: None,
             reset,
             exact: None,
+            busy: None,
         }
     }
 }
@@ -288,6 +263,16 @@ pub(crate) async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     loop {
+        // A connection evicted to make room closes when its aborted task
+        // next runs: past a few, let those run before accepting more, so
+        // that a flood does not pile closing sockets on top of the cap (and
+        // reach the open-file limit).
+        for _ in 0..64 {
+            if shared.connections.open() <= shared.connections.max() + CLOSING_SLACK {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
         let accepted = tokio::select! {
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
@@ -306,60 +291,89 @@ pub(crate) async fn serve(
             }
         };
         let _ = tcp.set_nodelay(true);
-        let guard = shared.connections.track();
         let stream = ServerStream::new(tcp, shared.request_timeout);
-        let reset = stream.reset.clone();
-        let timeout = shared.request_timeout;
-        let shared = shared.clone();
-        let watcher = graceful.watcher();
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            // Counted open until the connection (and this task) ends.
-            let _guard = guard;
-            let service = service_fn(move |req| {
-                let shared = shared.clone();
-                let reset = reset.clone();
-                async move { Ok::<_, Infallible>(handle(&shared, &reset, req).await) }
-            });
-            let mut builder = http1::Builder::new();
-            builder
-                .keep_alive(true)
-                .timer(TokioTimer::new())
-                // Also bounds an idle keep-alive connection: the timer runs
-                // while hyper waits for the next request's head.
-                .header_read_timeout(timeout)
-                .max_buf_size(MAX_CONNECTION_BUFFER);
-            let result = match tls {
-                Some(acceptor) => {
-                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls_stream)) => {
-                            watcher
-                                .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
-                                .await
-                        }
-                        Ok(Err(e)) => {
-                            tracing::debug!(error = %e, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            tracing::debug!("TLS handshake timed out");
-                            return;
-                        }
-                    }
-                }
-                None => {
-                    watcher
-                        .watch(builder.serve_connection(TokioIo::new(stream), service))
-                        .await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
+        let task = |ticket| {
+            let task = serve_connection(
+                stream,
+                ticket,
+                tls.clone(),
+                shared.clone(),
+                graceful.watcher(),
+            );
+            tokio::spawn(task).abort_handle()
+        };
+        if !shared.connections.admit(task) {
+            // Every admitted connection is busy: the new one was closed at
+            // once (with the closure that held it), so that the client
+            // learns it now and the server holds nothing.
+            tracing::debug!(
+                max = shared.connections.max(),
+                "connection refused: every admitted connection is busy"
+            );
+        }
     }
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(2), graceful.shutdown()).await;
+}
+
+/// Serves one admitted connection until it closes (or is evicted: its task
+/// is aborted, which drops the ticket).
+async fn serve_connection(
+    stream: ServerStream,
+    ticket: Ticket,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let ticket = Arc::new(ticket);
+    let reset = stream.reset.clone();
+    let timeout = shared.request_timeout;
+    let service = {
+        let ticket = ticket.clone();
+        service_fn(move |req| {
+            let shared = shared.clone();
+            let reset = reset.clone();
+            let busy = ticket.busy();
+            async move {
+                let mut resp = handle(&shared, &reset, req).await;
+                resp.body_mut().busy = Some(busy);
+                Ok::<_, Infallible>(resp)
+            }
+        })
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .keep_alive(true)
+        .timer(TokioTimer::new())
+        // Also bounds an idle keep-alive connection: the timer runs while
+        // hyper waits for the next request's head.
+        .header_read_timeout(timeout)
+        .max_buf_size(MAX_CONNECTION_BUFFER);
+    let result = match tls {
+        Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+            Ok(Ok(tls_stream)) => {
+                watcher
+                    .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
+                    .await
+            }
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                return;
+            }
+        },
+        None => {
+            watcher
+                .watch(builder.serve_connection(TokioIo::new(stream), service))
+                .await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -13,10 +13,11 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::clock::{ClockMode, SimClock};
+use crate::connections::{self, Connections};
 use crate::credentials::{AuthCheck, Credentials};
 use crate::faults::{FaultPlan, Faults};
 use crate::journal::Journal;
-use crate::server::{self, Connections, Shared};
+use crate::server::{self, Shared};
 use crate::tls;
 use crate::world::{World, WorldHandle};
 
@@ -31,6 +32,16 @@ pub const DEFAULT_SEED: u64 = 1;
 /// How long a request's head, or its body, may take to arrive by default
 /// (see [`SimulatorBuilder::request_timeout`]).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The connection cap by default (see
+/// [`SimulatorBuilder::max_connections`]): the soft open-file limit
+/// (`RLIMIT_NOFILE`, read from `/proc/self/limits`; taken as 256 where it
+/// cannot be read) less an eighth of it (at least 64) for the process's
+/// other files, and at most 4,096. With the common soft limit of 1,024:
+/// 896.
+pub fn default_max_connections() -> usize {
+    connections::max_connections_for(connections::soft_open_file_limit())
+}
 
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +124,7 @@ pub struct SimulatorBuilder {
     journal_capacity: usize,
     admin_token: AdminToken,
     request_timeout: Duration,
+    max_connections: Option<usize>,
 }
 
 impl Default for SimulatorBuilder {
@@ -129,6 +141,7 @@ impl Default for SimulatorBuilder {
             journal_capacity: Journal::DEFAULT_CAPACITY,
             admin_token: AdminToken::Auto,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_connections: None,
         }
     }
 }
@@ -205,6 +218,15 @@ impl SimulatorBuilder {
         self
     }
 
+    /// The most connections held at once (default
+    /// [`default_max_connections`], below the process's open-file limit).
+    /// At the cap, the connection idle the longest is closed to admit a new
+    /// one; when none is idle, the new one is closed at once.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = Some(n.max(1));
+        self
+    }
+
     /// Require this token on the `/_sim/` admin routes, whatever the
     /// address.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
@@ -259,7 +281,9 @@ impl SimulatorBuilder {
             auth: AuthCheck::new(&self.credentials),
             admin_token,
             clock,
-            connections: Arc::new(Connections::default()),
+            connections: Arc::new(Connections::new(
+                self.max_connections.unwrap_or_else(default_max_connections),
+            )),
             request_timeout: self.request_timeout,
         });
         let (stop, stopped) = watch::channel(false);
@@ -377,9 +401,27 @@ impl RunningSimulator {
         self.shared.connections.open()
     }
 
-    /// How many connections the simulator has accepted since it started.
+    /// How many connections the simulator has accepted since it started
+    /// (admitted or not).
     pub fn accepted_connections(&self) -> u64 {
         self.shared.connections.accepted()
+    }
+
+    /// The most connections it holds at once (see
+    /// [`SimulatorBuilder::max_connections`]).
+    pub fn max_connections(&self) -> usize {
+        self.shared.connections.max()
+    }
+
+    /// How many idle connections it closed, at the cap, to admit new ones.
+    pub fn evicted_connections(&self) -> u64 {
+        self.shared.connections.evicted()
+    }
+
+    /// How many new connections it closed at once, at the cap with every
+    /// connection busy.
+    pub fn refused_connections(&self) -> u64 {
+        self.shared.connections.refused()
     }
 
     /// How long a request's head, or its body, may take to arrive.

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cfp-sim [--addr 127.0.0.1:8080] [--speed N] [--seed N] [--fault-rate P] [--tls [--ca-out FILE]]
-//!         [--journal-capacity N] [--request-timeout SECS]
+//!         [--journal-capacity N] [--request-timeout SECS] [--max-connections N]
 //! ```
 //!
 //! The first line on stdout is `listening on http://ADDR` (or `https://`).
@@ -55,6 +55,12 @@ struct Args {
     /// reading its answer that long.
     #[arg(long, default_value = "30", value_parser = parse_seconds, value_name = "SECS")]
     request_timeout: Duration,
+    /// Connections held at once; at the cap the one idle the longest is
+    /// closed to admit a new one, and a new one is refused when none is
+    /// idle. The default is the soft open-file limit less an eighth (at
+    /// least 64), at most 4096.
+    #[arg(long, value_name = "N", default_value_t = cfp_testkit::default_max_connections(), value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_connections: usize,
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {
@@ -120,6 +126,7 @@ async fn run(args: Args) -> ExitCode {
         .tls(args.tls)
         .journal_capacity(args.journal_capacity)
         .request_timeout(args.request_timeout)
+        .max_connections(args.max_connections)
         .start()
         .await;
     let sim = match sim {
@@ -157,8 +164,10 @@ async fn run(args: Args) -> ExitCode {
     }
     let _ = writeln!(
         stderr,
-        "cfp-sim: default world, seed {}, speed {}; Ctrl-C to stop",
-        args.seed, args.speed
+        "cfp-sim: default world, seed {}, speed {}, at most {} connections; Ctrl-C to stop",
+        args.seed,
+        args.speed,
+        sim.max_connections()
     );
     wait_for_signal().await;
     sim.shutdown().await;

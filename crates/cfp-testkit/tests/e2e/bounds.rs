@@ -1,10 +1,14 @@
 //! What a client can hold: stalled requests (and clients that stop
-//! reading) are closed, and a body sent a byte at a time costs its length.
+//! reading) are closed, connections are capped (the longest-idle one makes
+//! room), and a body sent a byte at a time costs its length.
 //!
 //! The memory figures are measured on `cfp-sim` as a process
 //! (`/proc/PID/status`), so the test's own allocations do not count. The
 //! figures printed with `--nocapture` are the ones in
-//! `docs/reliability.md`. `CFP_SIM_BIN=path/to/cfp-sim` measures another build of cfp-sim in the
+//! `docs/reliability.md`. The flood at a 1,024 open-file limit is
+//! `#[ignore]`d (thousands of sockets):
+//! `cargo test -p cfp-testkit --test e2e bounds -- --ignored --nocapture`.
+//! `CFP_SIM_BIN=path/to/cfp-sim` measures another build of cfp-sim in the
 //! process tests (a build from before a change, say).
 
 // The figures are printed for docs/reliability.md.
@@ -19,8 +23,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::process::{SimProcess, base_of};
-use crate::support::{Sim, builder};
+use crate::support::{Sim, builder, client};
 
+const STATUS: &str = "/cfp/v2/project/1/image/1/status";
 const TASKS: &str = "/v3/applicationInstance/task";
 const UPLOAD: &str = "/zstack/v1/images/upload-job/details/ccf943310d86335bb3d2511ca8e14137";
 
@@ -69,6 +74,7 @@ async fn the_request_timeout_is_30_seconds_by_default() {
     assert_eq!(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs(30));
     let sim = Simulator::builder().start().await.unwrap();
     assert_eq!(sim.request_timeout(), Duration::from_secs(30));
+    assert!(sim.max_connections() >= 1);
     sim.shutdown().await;
 }
 
@@ -179,7 +185,95 @@ async fn a_client_that_stops_reading_is_closed_after_the_request_timeout() {
 }
 
 // ---------------------------------------------------------------------------
-// cfp-sim as a process: memory
+// The connection cap
+
+#[tokio::test]
+async fn at_the_cap_the_longest_idle_connections_make_room_for_a_new_client() {
+    const IDLE: usize = 400;
+    let sim = Sim::with(builder().max_connections(64)).await;
+    let mut idle = Vec::new();
+    for _ in 0..IDLE {
+        idle.push(connect(sim.addr()).await);
+    }
+    let started = Instant::now();
+    let r = client()
+        .get(sim.url(STATUS))
+        .basic_auth("demo", Some("demo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
+    let answered = started.elapsed();
+    assert!(answered < Duration::from_secs(2), "{answered:?}");
+    eventually("every connection was accepted", || {
+        sim.accepted_connections() > IDLE as u64
+    })
+    .await;
+    assert!(
+        sim.evicted_connections() > (IDLE - 64) as u64,
+        "{}",
+        sim.evicted_connections()
+    );
+    assert_eq!(sim.refused_connections(), 0);
+    eventually("no more than the cap stay open", || {
+        sim.open_connections() <= 64
+    })
+    .await;
+    // The oldest were closed, the newest kept.
+    let (_, closed) = read_until_closed(&mut idle[0], Duration::from_secs(2)).await;
+    assert!(closed.is_some(), "the longest-idle connection was closed");
+    let (_, closed) = read_until_closed(&mut idle[IDLE - 1], Duration::from_millis(200)).await;
+    assert!(closed.is_none(), "the newest idle connection is still open");
+    println!(
+        "cap 64, {IDLE} idle connections: a new client answered in {} ms; {} evicted, {} open",
+        answered.as_millis(),
+        sim.evicted_connections(),
+        sim.open_connections()
+    );
+}
+
+#[tokio::test]
+async fn at_the_cap_with_every_connection_busy_a_new_one_is_closed_at_once() {
+    let sim = Sim::with(
+        builder()
+            .max_connections(4)
+            .request_timeout(Duration::from_secs(20)),
+    )
+    .await;
+    let mut stalled = Vec::new();
+    for _ in 0..4 {
+        let mut s = connect(sim.addr()).await;
+        s.write_all(&head("POST", TASKS, "private-token: demo\r\n", 10))
+            .await
+            .unwrap();
+        stalled.push(s);
+    }
+    eventually("the four are admitted", || sim.open_connections() == 4).await;
+    // Time for hyper to read their heads: they are in the handler, busy.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut refused = connect(sim.addr()).await;
+    refused
+        .write_all(b"GET /_sim/health HTTP/1.1\r\nhost: sim\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, closed) = read_until_closed(&mut refused, Duration::from_secs(5)).await;
+    let closed = closed.expect("refused at once");
+    assert!(answer.is_empty());
+    assert!(closed < Duration::from_secs(1), "{closed:?}");
+    assert_eq!(sim.refused_connections(), 1);
+    assert_eq!(sim.evicted_connections(), 0);
+    // Once the busy ones end, the server answers again.
+    drop(stalled);
+    eventually("the stalled requests end", || sim.open_connections() == 0).await;
+    let started = Instant::now();
+    let r = client().get(sim.url("/_sim/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+// ---------------------------------------------------------------------------
+// cfp-sim as a process: memory, the open-file limit
 
 /// A `VmRSS`-style field of `/proc/PID/status`, in KiB.
 fn status_kib(pid: u32, field: &str) -> u64 {
@@ -188,6 +282,20 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+fn soft_open_files(pid: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 /// cfp-sim on a free loopback port, its stderr discarded; with `nofile`,
@@ -212,6 +320,15 @@ fn spawn_sim(nofile: Option<u64>, args: &[&str]) -> (SimProcess, String) {
     let mut p = SimProcess::spawn_command(cmd);
     let base = base_of(&p.line());
     (p, base)
+}
+
+async fn connection_stats(base: &str) -> serde_json::Value {
+    let r = client()
+        .get(format!("{base}/_sim/connections"))
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
 }
 
 #[cfg(target_os = "linux")]
@@ -262,6 +379,116 @@ async fn a_body_sent_one_byte_per_segment_costs_its_length_not_kilobytes_per_byt
     // Kept as frames, each byte held a slice of a 4-8 KiB read buffer:
     // 250-500 MiB here. Kept as one buffer per body: well under 16 MiB.
     assert!(grown < 16 * 1024, "+{grown} KiB for {bytes} bytes");
+    p.signal("-TERM");
+    assert!(p.wait().0.success());
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn cfp_sim_caps_connections_below_its_open_file_limit() {
+    let (p, base) = spawn_sim(Some(1024), &[]);
+    let limit = soft_open_files(&p.pid().to_string());
+    let stats = connection_stats(&base).await;
+    let max = stats["max"].as_u64().unwrap();
+    assert!(max < limit, "{max} >= {limit}");
+    if limit == 1024 {
+        assert_eq!(max, 896);
+    }
+    p.signal("-TERM");
+    assert!(p.wait().0.success());
+}
+
+/// The flood of the issue: cfp-sim at a soft open-file limit of 1,024 (a
+/// typical CI container), thousands of idle connections and as many that
+/// stall in their head, while new clients keep coming (each on a new
+/// connection) during the flood and after it. Needs an open-file limit of
+/// about 2 × `CFP_FLOOD` + 200 for the test itself.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "opens thousands of sockets; run with --ignored"]
+async fn a_flood_of_idle_connections_at_a_1024_file_limit_never_locks_out_a_client() {
+    let flood: usize = std::env::var("CFP_FLOOD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let own = soft_open_files("self");
+    assert!(
+        own >= 2 * flood as u64 + 200,
+        "this test opens {} sockets; raise the limit (ulimit -n {}) or lower CFP_FLOOD",
+        2 * flood,
+        2 * flood + 200
+    );
+    let (p, base) = spawn_sim(Some(1024), &[]);
+    let pid = p.pid();
+    assert_eq!(soft_open_files(&pid.to_string()), 1024);
+    let addr: SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let rss_start = status_kib(pid, "VmRSS");
+
+    let started = Instant::now();
+    let flooding = tokio::spawn(async move {
+        let mut held = Vec::new();
+        let mut most_fds = 0;
+        for i in 0..2 * flood {
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                continue;
+            };
+            if i % 2 == 1 {
+                // Half stall in their head (a slowloris).
+                let _ = s
+                    .write_all(b"GET /_sim/health HTTP/1.1\r\nhost: sim\r\n")
+                    .await;
+            }
+            held.push(s);
+            if i % 100 == 0 {
+                most_fds = most_fds.max(open_fds(pid));
+            }
+        }
+        (held, most_fds)
+    });
+
+    // New clients during the flood, then after it.
+    let probe = |base: String| async move {
+        let t = Instant::now();
+        let r = client()
+            .get(format!("{base}{STATUS}"))
+            .basic_auth("demo", Some("demo"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap();
+        t.elapsed()
+    };
+    let (mut during, mut worst_during) = (0, Duration::ZERO);
+    while !flooding.is_finished() {
+        worst_during = worst_during.max(probe(base.clone()).await);
+        during += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (held, most_fds) = flooding.await.unwrap();
+    let opened = started.elapsed();
+    let mut worst_after = Duration::ZERO;
+    for _ in 0..20 {
+        worst_after = worst_after.max(probe(base.clone()).await);
+    }
+    let stats = connection_stats(&base).await;
+    let fds = open_fds(pid);
+    let rss = status_kib(pid, "VmRSS");
+    println!(
+        "flood: {} connections ({flood} idle, {flood} stalled in their head) opened in {} ms \
+         against cfp-sim at ulimit -n 1024; its open fds at most {most_fds} during, {fds} after; \
+         {during} new clients during the flood, slowest answer {} ms; 20 after, slowest {} ms; \
+         connections {stats}; VmRSS {rss_start} -> {rss} KiB",
+        held.len(),
+        opened.as_millis(),
+        worst_during.as_millis(),
+        worst_after.as_millis()
+    );
+    assert!(worst_during < Duration::from_secs(2), "{worst_during:?}");
+    assert!(worst_after < Duration::from_secs(2), "{worst_after:?}");
+    assert!(most_fds < 1024 && fds < 1024, "{most_fds} {fds}");
+    assert_eq!(stats["refused"], 0);
+    drop(held);
     p.signal("-TERM");
     assert!(p.wait().0.success());
 }

@@ -139,6 +139,7 @@ fn cfp_sim_refuses_bad_arguments() {
         &["--addr", "nowhere"],
         &["--speed", "-1"],
         &["--ca-out", "x.pem"],
+        &["--max-connections", "0"],
         &["--request-timeout", "0"],
         &["--request-timeout", "soon"],
     ] {

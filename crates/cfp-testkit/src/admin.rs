@@ -4,7 +4,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /_sim/health` | `{"ok": true}` |
-//! | `GET /_sim/journal[?operation=ID&since=SEQ]` | the journal as NDJSON, one request per line, credentials redacted |
+//! | `GET /_sim/journal[?operation=ID&since=SEQ]` | the journal as NDJSON, one request per line, credentials redacted, streamed in chunks |
 //! | `GET /_sim/connections` | `{"open", "max", "accepted", "evicted", "refused"}`: the connections held and the cap |
 //! | `DELETE /_sim/journal` | forget the journal |
 //! | `POST /_sim/reset` | forget the journal, remove every fault, reset the world |
@@ -36,9 +36,16 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq as _;
 
 use crate::faults::{FaultRule, RuleId};
+use crate::journal::NdjsonChunks;
 use crate::routes::Reply;
 use crate::server::Shared;
 use crate::world::{TaskFailureRule, TaskScope};
+
+/// An admin answer: a reply, or the journal streamed as NDJSON.
+pub(crate) enum AdminReply {
+    Reply(Reply),
+    Journal(NdjsonChunks),
+}
 
 fn ok(v: Value) -> Reply {
     Reply::value(StatusCode::OK, &v)
@@ -63,7 +70,7 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Reply> {
 
 /// Whether the request may use the admin routes: always on loopback,
 /// else with the token.
-fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+pub(crate) fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     let Some(token) = &shared.admin_token else {
         return true;
     };
@@ -147,18 +154,24 @@ pub(crate) fn handle(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Reply {
+) -> AdminReply {
     if !authorized(shared, headers) {
-        return fail(
+        return AdminReply::Reply(fail(
             StatusCode::UNAUTHORIZED,
             "the /_sim/ admin routes need the token cfp-sim printed, in the X-Sim-Token header",
-        );
+        ));
     }
     let segments: Vec<&str> = path
         .trim_start_matches("/_sim")
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
+    if let (&Method::GET, ["journal"]) = (method, segments.as_slice()) {
+        return match journal(shared, query) {
+            Ok(chunks) => AdminReply::Journal(chunks),
+            Err(reply) => AdminReply::Reply(reply),
+        };
+    }
     let result = match (method, segments.as_slice()) {
         (&Method::GET, ["health"]) => Ok(ok(json!({"ok": true}))),
         (&Method::GET, ["connections"]) => {
@@ -171,7 +184,6 @@ pub(crate) fn handle(
                 "refused": c.refused(),
             })))
         }
-        (&Method::GET, ["journal"]) => journal(shared, query),
         (&Method::DELETE, ["journal"]) => {
             shared.journal.clear();
             Ok(ok(json!({"ok": true})))
@@ -274,7 +286,7 @@ pub(crate) fn handle(
             format!("no admin route {method} {path}"),
         )),
     };
-    result.unwrap_or_else(|r| r)
+    AdminReply::Reply(result.unwrap_or_else(|r| r))
 }
 
 fn clock(shared: &Shared) -> Reply {
@@ -286,7 +298,7 @@ fn clock(shared: &Shared) -> Reply {
     }))
 }
 
-fn journal(shared: &Shared, query: Option<&str>) -> Result<Reply, Reply> {
+fn journal(shared: &Shared, query: Option<&str>) -> Result<NdjsonChunks, Reply> {
     let pairs: Vec<(String, String)> = query
         .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
         .unwrap_or_default();
@@ -304,9 +316,7 @@ fn journal(shared: &Shared, query: Option<&str>) -> Result<Reply, Reply> {
             other => return Err(bad(format!("unknown parameter {other}"))),
         }
     }
-    let mut reply = Reply::ok(shared.journal.to_ndjson(op, since));
-    reply.content_type = "application/x-ndjson";
-    Ok(reply)
+    Ok(shared.journal.ndjson_chunks(op, since))
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ pub mod world;
 pub use clock::{ClockMode, SimClock};
 pub use credentials::Credentials;
 pub use faults::{Fault, FaultPlan, FaultRule, Faults, RetryAfter, RuleId, RuleStatus};
-pub use journal::{Journal, JournalEntry, RetryAfterViolation};
+pub use journal::{Journal, JournalEntry, RetryAfterViolation, body_digest};
 pub use simulator::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEED, DEFAULT_START, RunningSimulator, Simulator,
     SimulatorBuilder, StartError, default_max_connections,

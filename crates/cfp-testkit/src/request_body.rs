@@ -14,6 +14,15 @@ use tokio::time::Instant;
 /// not bytes received, so no more is reserved up front.
 const FIRST_RESERVE: u64 = 16 * 1024;
 
+/// A request body as read.
+#[derive(Debug, Default)]
+pub(crate) struct ReadBody {
+    /// The bytes, when kept (else empty).
+    pub(crate) bytes: Bytes,
+    /// Its length, kept or not.
+    pub(crate) len: u64,
+}
+
 /// Why a body could not be read.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum BodyError {
@@ -25,12 +34,14 @@ pub(crate) enum BodyError {
     Cut,
 }
 
-/// Reads `body` to its end, at most `limit` bytes, before `deadline`.
+/// Reads `body` to its end, at most `limit` bytes, before `deadline`;
+/// keeps the bytes only when `keep`.
 pub(crate) async fn read<B>(
     mut body: B,
     limit: usize,
     deadline: Instant,
-) -> Result<Bytes, BodyError>
+    keep: bool,
+) -> Result<ReadBody, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
 {
@@ -39,8 +50,10 @@ where
     if hint > limit {
         return Err(BodyError::TooLarge);
     }
-    let mut buf =
-        BytesMut::with_capacity(usize::try_from(hint.min(FIRST_RESERVE)).unwrap_or_default());
+    let mut buf = BytesMut::new();
+    if keep {
+        buf.reserve(usize::try_from(hint.min(FIRST_RESERVE)).unwrap_or_default());
+    }
     let mut len = 0u64;
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
@@ -56,9 +69,14 @@ where
         if len > limit {
             return Err(BodyError::TooLarge);
         }
-        buf.extend_from_slice(&data);
+        if keep {
+            buf.extend_from_slice(&data);
+        }
     }
-    Ok(shrink(buf))
+    Ok(ReadBody {
+        bytes: shrink(buf),
+        len,
+    })
 }
 
 /// The buffer as `Bytes` holding no more than a quarter of spare capacity
@@ -133,24 +151,33 @@ mod tests {
     #[tokio::test]
     async fn a_body_of_one_byte_frames_keeps_one_buffer_not_its_frames() {
         let (body, most_alive) = one_byte_frames(30_000);
-        let read = read(body, 1 << 20, soon()).await.unwrap();
-        assert_eq!(read.len(), 30_000);
-        assert_eq!(read[251], 0);
-        assert_eq!(read[252], 1);
+        let read = read(body, 1 << 20, soon(), true).await.unwrap();
+        assert_eq!(read.len, 30_000);
+        assert_eq!(read.bytes.len(), 30_000);
+        assert_eq!(read.bytes[251], 0);
+        assert_eq!(read.bytes[252], 1);
         // Kept as frames, 30,000 read buffers (240 MB) would stay alive.
         assert!(most_alive.load(Ordering::SeqCst) <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_body_not_kept_is_only_counted() {
+        let (body, _) = one_byte_frames(1000);
+        let read = read(body, 1 << 20, soon(), false).await.unwrap();
+        assert_eq!(read.len, 1000);
+        assert!(read.bytes.is_empty());
     }
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_refused() {
         let (body, _) = one_byte_frames(101);
         assert_eq!(
-            read(body, 100, soon()).await.unwrap_err(),
+            read(body, 100, soon(), true).await.unwrap_err(),
             BodyError::TooLarge
         );
         let declared = http_body_util::Full::new(Bytes::from(vec![0; 101]));
         assert_eq!(
-            read(declared, 100, soon()).await.unwrap_err(),
+            read(declared, 100, soon(), false).await.unwrap_err(),
             BodyError::TooLarge
         );
     }
@@ -161,7 +188,7 @@ mod tests {
             Result<Frame<Bytes>, Infallible>,
         >());
         let started = Instant::now();
-        let err = read(stalled, 100, started + Duration::from_millis(100))
+        let err = read(stalled, 100, started + Duration::from_millis(100), true)
             .await
             .unwrap_err();
         assert_eq!(err, BodyError::TimedOut);

@@ -25,12 +25,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use crate::admin;
+use crate::admin::{self, AdminReply};
 use crate::clock::SimClock;
 use crate::connections::{BusyGuard, Connections, Ticket};
 use crate::credentials::AuthCheck;
 use crate::faults::{Fault, Faults, RequestFacts, RetryAfter};
-use crate::journal::{Journal, JournalEntry, redact};
+use crate::journal::{Journal, JournalEntry, NdjsonChunks, body_digest, redact};
 use crate::request_body::{self, BodyError};
 use crate::routes::{self, Call, Reply};
 use crate::world::WorldHandle;
@@ -71,12 +71,14 @@ enum Step {
     Reset,
 }
 
-/// A response body: all at once, or scripted (part, pause, rest or reset).
+/// A response body: all at once, scripted (part, pause, rest or reset), or
+/// the journal a chunk at a time.
 pub(crate) struct SimBody {
     steps: VecDeque<Step>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     reset: Option<Arc<AtomicBool>>,
     exact: Option<u64>,
+    journal: Option<NdjsonChunks>,
     /// The connection counts as busy until the answer is written.
     busy: Option<BusyGuard>,
 }
@@ -89,6 +91,7 @@ impl SimBody {
             steps: VecDeque::from([Step::Data(b)]),
             sleep: None,
             reset: None,
+            journal: None,
             busy: None,
         }
     }
@@ -99,7 +102,15 @@ impl SimBody {
             sleep: None,
             reset,
             exact: None,
+            journal: None,
             busy: None,
+        }
+    }
+
+    fn journal(chunks: NdjsonChunks) -> Self {
+        Self {
+            journal: Some(chunks),
+            ..Self::scripted(Vec::new(), None)
         }
     }
 }
@@ -119,7 +130,13 @@ impl Body for SimBody {
                 this.sleep = None;
             }
             match this.steps.pop_front() {
-                None => return Poll::Ready(None),
+                None => {
+                    let chunk = this.journal.as_mut().and_then(NdjsonChunks::next_chunk);
+                    if chunk.is_none() {
+                        this.journal = None;
+                    }
+                    return Poll::Ready(chunk.map(|c| Ok(Frame::data(c))));
+                }
                 Some(Step::Data(b)) => return Poll::Ready(Some(Ok(Frame::data(b)))),
                 Some(Step::Pause(d)) => this.sleep = Some(Box::pin(tokio::time::sleep(d))),
                 Some(Step::Reset) => {
@@ -136,7 +153,7 @@ impl Body for SimBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.steps.is_empty() && self.sleep.is_none()
+        self.steps.is_empty() && self.sleep.is_none() && self.journal.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -518,13 +535,28 @@ async fn handle(
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
+    let admin_route = path == "/_sim" || path.starts_with("/_sim/");
+    let op = if admin_route {
+        None
+    } else {
+        model_method(&parts.method).and_then(|m| OperationId::route(m, &path))
+    };
+    // Only a body the simulator acts on is kept: one to no operation, or
+    // with refused credentials, is read (so that the answer is not cut off
+    // by a reset) and counted, never held.
+    let keep = if admin_route {
+        admin::authorized(shared, &parts.headers)
+    } else {
+        op.is_some_and(|op| routes::authenticated(shared, op, &parts.headers))
+    };
     let deadline = tokio::time::Instant::now() + shared.request_timeout;
-    let body = match request_body::read(incoming, MAX_BODY, deadline).await {
-        Ok(body) => body,
+    let read = match request_body::read(incoming, MAX_BODY, deadline, keep).await {
+        Ok(read) => read,
         Err(e) => return body_failed(&e, shared.request_timeout),
     };
+    let body = read.bytes;
 
-    if path == "/_sim" || path.starts_with("/_sim/") {
+    if admin_route {
         let reply = admin::handle(
             shared,
             &parts.method,
@@ -533,12 +565,20 @@ async fn handle(
             &parts.headers,
             &body,
         );
-        let body = reply.body.clone();
-        return response(reply, SimBody::full(body), None);
+        return match reply {
+            AdminReply::Reply(reply) => {
+                let body = reply.body.clone();
+                response(reply, SimBody::full(body), None)
+            }
+            AdminReply::Journal(chunks) => {
+                let mut reply = Reply::ok(Bytes::new());
+                reply.content_type = "application/x-ndjson";
+                response(reply, SimBody::journal(chunks), None)
+            }
+        };
     }
 
     let seq = shared.journal.next_seq();
-    let op = model_method(&parts.method).and_then(|m| OperationId::route(m, &path));
     let params: Vec<String> = op
         .and_then(|op| cfp_model::operation::path_values(op.spec().path, &path))
         .map(|vals| vals.into_iter().map(decode_segment).collect())
@@ -624,7 +664,9 @@ async fn handle(
                 )
             })
             .collect(),
+        body_digest: (keep && read.len > 0).then(|| body_digest(&body)),
         body,
+        body_len: read.len,
         sim_time,
         received,
         status: reply.status.as_u16(),

@@ -122,6 +122,7 @@ pub struct SimulatorBuilder {
     bind: SocketAddr,
     credentials: Credentials,
     journal_capacity: usize,
+    journal_budget: usize,
     admin_token: AdminToken,
     request_timeout: Duration,
     max_connections: Option<usize>,
@@ -139,6 +140,7 @@ impl Default for SimulatorBuilder {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             credentials: Credentials::demo(),
             journal_capacity: Journal::DEFAULT_CAPACITY,
+            journal_budget: Journal::DEFAULT_BUDGET,
             admin_token: AdminToken::Auto,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_connections: None,
@@ -204,6 +206,15 @@ impl SimulatorBuilder {
     /// [`Journal::DEFAULT_CAPACITY`]); older ones are dropped.
     pub fn journal_capacity(mut self, n: usize) -> Self {
         self.journal_capacity = n.max(1);
+        self
+    }
+
+    /// About how many bytes the journal may hold (default
+    /// [`Journal::DEFAULT_BUDGET`], 64 MiB). Past it, the oldest request
+    /// bodies give way to their length and digest
+    /// ([`JournalEntry::body_digest`](crate::JournalEntry::body_digest)).
+    pub fn journal_budget(mut self, bytes: usize) -> Self {
+        self.journal_budget = bytes;
         self
     }
 
@@ -276,7 +287,7 @@ impl SimulatorBuilder {
         };
         let shared = Arc::new(Shared {
             world: WorldHandle::new(self.world, self.seed, clock.clone()),
-            journal: Journal::new(self.journal_capacity),
+            journal: Journal::new(self.journal_capacity, self.journal_budget),
             faults: Faults::new(self.seed, self.faults),
             auth: AuthCheck::new(&self.credentials),
             admin_token,

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cfp-sim [--addr 127.0.0.1:8080] [--speed N] [--seed N] [--fault-rate P] [--tls [--ca-out FILE]]
-//!         [--journal-capacity N] [--request-timeout SECS] [--max-connections N]
+//!         [--journal-capacity N] [--journal-budget BYTES]
+//!         [--request-timeout SECS] [--max-connections N]
 //! ```
 //!
 //! The first line on stdout is `listening on http://ADDR` (or `https://`).
@@ -49,6 +50,11 @@ struct Args {
     /// Journal entries kept (oldest dropped).
     #[arg(long, default_value_t = Journal::DEFAULT_CAPACITY)]
     journal_capacity: usize,
+    /// Bytes the journal may hold (a number, or with KiB, MiB or GiB);
+    /// past it the oldest request bodies are kept only as their length and
+    /// an FNV-1a digest.
+    #[arg(long, default_value = "64MiB", value_parser = parse_bytes, value_name = "BYTES")]
+    journal_budget: usize,
     /// Seconds a request's head, then its body, may take to arrive; a
     /// request that stalls longer is closed (its body with 408), and so is
     /// a keep-alive connection idle that long, or a client that stops
@@ -72,6 +78,24 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
     } else {
         Err(format!("{s} is not between 0 (excluded) and 86400 seconds"))
     }
+}
+
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of bytes"))?;
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        other => return Err(format!("unknown unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -125,6 +149,7 @@ async fn run(args: Args) -> ExitCode {
         .faults(FaultPlan::none().rate(args.fault_rate))
         .tls(args.tls)
         .journal_capacity(args.journal_capacity)
+        .journal_budget(args.journal_budget)
         .request_timeout(args.request_timeout)
         .max_connections(args.max_connections)
         .start()
@@ -193,6 +218,17 @@ async fn wait_for_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_budgets_take_binary_units() {
+        assert_eq!(parse_bytes("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_bytes("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_bytes("1G"), Ok(1 << 30));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert!(parse_bytes("12XB").is_err());
+        assert!(parse_bytes("MiB").is_err());
+        assert!(parse_bytes("-1").is_err());
+    }
 
     #[test]
     fn request_timeouts_are_positive_seconds() {

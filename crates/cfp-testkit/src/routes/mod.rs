@@ -121,25 +121,29 @@ pub(crate) fn resource_state(
     }
 }
 
+/// Whether `headers` carry the credentials of `op`'s surface.
+pub(crate) fn authenticated(shared: &Shared, op: OperationId, headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).map(HeaderValue::as_bytes);
+    match op.spec().surface {
+        Surface::Clanforge => shared.auth.clanforge(header("authorization")),
+        Surface::Task => shared.auth.task(header("private-token")),
+        Surface::ZStack => shared.auth.zstack(header("authorization")),
+    }
+}
+
 /// Answers one call: the surface's credentials first, then the operation.
 pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>) -> Reply {
-    let header = |name: &str| call.headers.get(name).map(HeaderValue::as_bytes);
     // A ZStack build that declares the call a GET has no PUT route at all.
     if call.op == OperationId::GetUploadJobDetails && !shared.world.read().world.zstack_put_allowed
     {
         return zstack::method_not_allowed();
     }
-    match call.op.spec().surface {
-        Surface::Clanforge if !shared.auth.clanforge(header("authorization")) => {
-            return clanforge::unauthorized("invalid credentials");
-        }
-        Surface::Task if !shared.auth.task(header("private-token")) => {
-            return task::forbidden();
-        }
-        Surface::ZStack if !shared.auth.zstack(header("authorization")) => {
-            return zstack::unauthorized();
-        }
-        _ => {}
+    if !authenticated(shared, call.op, call.headers) {
+        return match call.op.spec().surface {
+            Surface::Clanforge => clanforge::unauthorized("invalid credentials"),
+            Surface::Task => task::forbidden(),
+            Surface::ZStack => zstack::unauthorized(),
+        };
     }
     match call.op {
         OperationId::CreateImageDiff => clanforge::create_image_diff(shared, call),

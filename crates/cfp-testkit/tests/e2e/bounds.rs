@@ -1,6 +1,7 @@
 //! What a client can hold: stalled requests (and clients that stop
 //! reading) are closed, connections are capped (the longest-idle one makes
-//! room), and a body sent a byte at a time costs its length.
+//! room), a body sent a byte at a time costs its length, the journal keeps
+//! to its byte budget and streams out.
 //!
 //! The memory figures are measured on `cfp-sim` as a process
 //! (`/proc/PID/status`), so the test's own allocations do not count. The
@@ -18,7 +19,7 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cfp_testkit::{DEFAULT_REQUEST_TIMEOUT, Simulator};
+use cfp_testkit::{DEFAULT_REQUEST_TIMEOUT, Journal, Simulator, body_digest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -75,6 +76,7 @@ async fn the_request_timeout_is_30_seconds_by_default() {
     let sim = Simulator::builder().start().await.unwrap();
     assert_eq!(sim.request_timeout(), Duration::from_secs(30));
     assert!(sim.max_connections() >= 1);
+    assert_eq!(sim.journal().budget(), Journal::DEFAULT_BUDGET);
     sim.shutdown().await;
 }
 
@@ -273,6 +275,101 @@ async fn at_the_cap_with_every_connection_busy_a_new_one_is_closed_at_once() {
 }
 
 // ---------------------------------------------------------------------------
+// The journal
+
+#[tokio::test]
+async fn the_journal_keeps_bodies_within_its_byte_budget_and_none_of_strangers() {
+    let sim = Sim::with(builder().journal_budget(256 * 1024)).await;
+    let bodies: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'a' + i; 64 * 1024]).collect();
+    for b in &bodies {
+        let r = sim
+            .send_raw(
+                sim.http
+                    .put(sim.url(UPLOAD))
+                    .header("Authorization", "OAuth demo")
+                    .body(b.clone()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert!(sim.journal().retained_bytes() <= 256 * 1024);
+    }
+    let entries = sim.journal().entries();
+    let kept: Vec<bool> = entries.iter().map(|e| e.body_kept()).collect();
+    assert_eq!(kept, [false, false, false, false, false, true, true, true]);
+    for (e, b) in entries.iter().zip(&bodies) {
+        assert_eq!(e.body_len, 64 * 1024);
+        assert_eq!(e.body_digest, Some(body_digest(b)));
+    }
+    assert_eq!(entries[7].body, bodies[7]);
+    assert_eq!(sim.journal().bodies_digested(), 5);
+
+    // Strangers: a wrong session, no operation at all. Only the length.
+    sim.journal().clear();
+    let big = vec![b'z'; 512 * 1024];
+    for req in [
+        sim.http
+            .put(sim.url(UPLOAD))
+            .header("Authorization", "OAuth wrong"),
+        sim.http.post(sim.url("/nowhere")),
+        sim.http.post(sim.url(TASKS)),
+    ] {
+        let r = sim.send_raw(req.body(big.clone())).await.unwrap();
+        assert!([401, 403, 404].contains(&r.status), "{}", r.status);
+    }
+    for e in sim.journal().entries() {
+        assert!(e.body.is_empty(), "{} {}", e.method, e.path);
+        assert_eq!(e.body_len, 512 * 1024);
+        assert_eq!(e.body_digest, None);
+    }
+    let line = sim.admin(reqwest::Method::GET, "/_sim/journal", None).await;
+    let first: serde_json::Value =
+        serde_json::from_str(line.text().lines().next().unwrap()).unwrap();
+    assert_eq!(first["bodyKept"], false);
+    assert_eq!(first["bodyLength"], 512 * 1024);
+    assert_eq!(first["body"], "");
+}
+
+#[tokio::test]
+async fn the_journal_streams_out_in_several_frames() {
+    let sim = Sim::start().await;
+    for i in 0..40u8 {
+        let r = sim
+            .send_raw(
+                sim.http
+                    .put(sim.url(UPLOAD))
+                    .header("Authorization", "OAuth demo")
+                    .body(vec![b'a' + i % 26; 128 * 1024]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+    }
+    let mut r = sim.http.get(sim.url("/_sim/journal")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/x-ndjson",
+        "{:?}",
+        r.headers()
+    );
+    assert!(r.headers().get("content-length").is_none(), "streamed");
+    let mut frames = 0;
+    let mut text = Vec::new();
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        frames += 1;
+        text.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(text).unwrap();
+    assert_eq!(text.lines().count(), 40);
+    assert!(frames >= 10, "{frames} frames");
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["bodyKept"], true);
+    }
+}
+
+// ---------------------------------------------------------------------------
 // cfp-sim as a process: memory, the open-file limit
 
 /// A `VmRSS`-style field of `/proc/PID/status`, in KiB.
@@ -379,6 +476,92 @@ async fn a_body_sent_one_byte_per_segment_costs_its_length_not_kilobytes_per_byt
     // Kept as frames, each byte held a slice of a 4-8 KiB read buffer:
     // 250-500 MiB here. Kept as one buffer per body: well under 16 MiB.
     assert!(grown < 16 * 1024, "+{grown} KiB for {bytes} bytes");
+    p.signal("-TERM");
+    assert!(p.wait().0.success());
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_journal_holds_no_body_of_a_stranger_and_keeps_to_its_budget() {
+    const EACH: usize = 64;
+    let (p, base) = spawn_sim(None, &["--journal-budget", "8MiB"]);
+    let http = client();
+    let body = vec![b's'; 1 << 20];
+    let before = status_kib(p.pid(), "VmRSS");
+    for (path, auth) in [
+        ("/nowhere", "OAuth demo"),
+        (UPLOAD, "OAuth wrong"),
+        (UPLOAD, "OAuth demo"),
+    ] {
+        for _ in 0..EACH {
+            let r = http
+                .put(format!("{base}{path}"))
+                .header("Authorization", auth)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert!([200, 401, 404].contains(&r.status().as_u16()));
+        }
+    }
+    let after = status_kib(p.pid(), "VmRSS");
+    let grown = after.saturating_sub(before);
+    println!(
+        "{} request bodies of 1 MiB ({EACH} to no route, {EACH} with a wrong session, {EACH} \
+         accepted), journal budget 8 MiB: VmRSS {before} -> {after} KiB (+{grown})",
+        3 * EACH
+    );
+    // Kept whole, the bodies would hold 192 MiB.
+    assert!(grown < 24 * 1024, "+{grown} KiB");
+    p.signal("-TERM");
+    assert!(p.wait().0.success());
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_journal_streams_out_without_being_built_in_memory() {
+    const ENTRIES: usize = 48;
+    let (p, base) = spawn_sim(None, &[]);
+    let http = client();
+    let body = vec![b'j'; 1 << 20];
+    for _ in 0..ENTRIES {
+        let r = http
+            .put(format!("{base}{UPLOAD}"))
+            .header("Authorization", "OAuth demo")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let rss_before = status_kib(p.pid(), "VmRSS");
+    let hwm_before = status_kib(p.pid(), "VmHWM");
+    let mut r = http
+        .get(format!("{base}/_sim/journal"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (mut frames, mut bytes, mut lines) = (0usize, 0usize, 0usize);
+    let mut rss_most = rss_before;
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        frames += 1;
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+        rss_most = rss_most.max(status_kib(p.pid(), "VmRSS"));
+    }
+    let hwm_after = status_kib(p.pid(), "VmHWM");
+    assert_eq!(lines, ENTRIES);
+    let rss_grown = rss_most.saturating_sub(rss_before);
+    let hwm_grown = hwm_after.saturating_sub(hwm_before);
+    println!(
+        "journal of {ENTRIES} x 1 MiB bodies streamed: {bytes} bytes in {frames} frames; \
+         VmRSS {rss_before} -> at most {rss_most} KiB (+{rss_grown}), VmHWM +{hwm_grown} KiB"
+    );
+    // Built as one String (and a JSON value per entry), the answer would
+    // take 64 MiB or more on top of the journal.
+    assert!(rss_grown < 16 * 1024, "+{rss_grown} KiB");
+    assert!(hwm_grown < 16 * 1024, "+{hwm_grown} KiB");
     p.signal("-TERM");
     assert!(p.wait().0.success());
 }

@@ -142,6 +142,7 @@ fn cfp_sim_refuses_bad_arguments() {
         &["--max-connections", "0"],
         &["--request-timeout", "0"],
         &["--request-timeout", "soon"],
+        &["--journal-budget", "12XB"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cfp-sim"))
             .args(args)

@@ -19,6 +19,15 @@
 //! other languages (see [`admin`](crate#admin-routes)). The `cfp-sim` binary
 //! serves it on its own.
 //!
+//! As a server for other teams' CI, sometimes on a shared address, it
+//! bounds what a client can hold: a request whose head or body stalls is
+//! closed after [`DEFAULT_REQUEST_TIMEOUT`]
+//! ([`SimulatorBuilder::request_timeout`]); connections are capped below
+//! the open-file limit, the longest-idle one closed to admit a new one
+//! ([`SimulatorBuilder::max_connections`]); a body costs its length; and
+//! the journal keeps to a byte budget ([`SimulatorBuilder::journal_budget`])
+//! and streams out.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -4,7 +4,8 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /_sim/health` | `{"ok": true}` |
-//! | `GET /_sim/journal[?operation=ID&since=SEQ]` | the journal as NDJSON, one request per line, credentials redacted |
+//! | `GET /_sim/journal[?operation=ID&since=SEQ]` | the journal as NDJSON, one request per line, credentials redacted, streamed in chunks |
+//! | `GET /_sim/connections` | `{"open", "max", "accepted", "evicted", "refused"}`: the connections held and the cap |
 //! | `DELETE /_sim/journal` | forget the journal |
 //! | `POST /_sim/reset` | forget the journal, remove every fault, reset the world |
 //! | `GET /_sim/clock` | `{"now": SECS, "rfc3339": "…", "speed": N}` |
@@ -32,11 +33,19 @@ use cfp_model::{ApplicationInstanceId, DiffId, FleetId, OperationId, RegionId};
 use http::{HeaderMap, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq as _;
 
 use crate::faults::{FaultRule, RuleId};
+use crate::journal::NdjsonChunks;
 use crate::routes::Reply;
 use crate::server::Shared;
 use crate::world::{TaskFailureRule, TaskScope};
+
+/// An admin answer: a reply, or the journal streamed as NDJSON.
+pub(crate) enum AdminReply {
+    Reply(Reply),
+    Journal(NdjsonChunks),
+}
 
 fn ok(v: Value) -> Reply {
     Reply::value(StatusCode::OK, &v)
@@ -59,7 +68,9 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Reply> {
     serde_json::from_slice(text).map_err(|e| bad(format!("invalid body: {e}")))
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+/// Whether the request may use the admin routes: always on loopback,
+/// else with the token.
+pub(crate) fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     let Some(token) = &shared.admin_token else {
         return true;
     };
@@ -74,7 +85,14 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
                 .and_then(|v| v.trim().strip_prefix("Bearer "))
                 .map(str::trim)
         });
-    given == Some(token.as_str())
+    given.is_some_and(|given| token_matches(given, token))
+}
+
+/// Compares in time that does not depend on where the two differ, so that
+/// a client on a shared address cannot find the token a byte at a time
+/// (its length, always 32 for a generated one, is no secret).
+fn token_matches(given: &str, token: &str) -> bool {
+    bool::from(given.as_bytes().ct_eq(token.as_bytes()))
 }
 
 #[derive(Deserialize)]
@@ -136,21 +154,36 @@ pub(crate) fn handle(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Reply {
+) -> AdminReply {
     if !authorized(shared, headers) {
-        return fail(
+        return AdminReply::Reply(fail(
             StatusCode::UNAUTHORIZED,
             "the /_sim/ admin routes need the token cfp-sim printed, in the X-Sim-Token header",
-        );
+        ));
     }
     let segments: Vec<&str> = path
         .trim_start_matches("/_sim")
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
+    if let (&Method::GET, ["journal"]) = (method, segments.as_slice()) {
+        return match journal(shared, query) {
+            Ok(chunks) => AdminReply::Journal(chunks),
+            Err(reply) => AdminReply::Reply(reply),
+        };
+    }
     let result = match (method, segments.as_slice()) {
         (&Method::GET, ["health"]) => Ok(ok(json!({"ok": true}))),
-        (&Method::GET, ["journal"]) => journal(shared, query),
+        (&Method::GET, ["connections"]) => {
+            let c = &shared.connections;
+            Ok(ok(json!({
+                "open": c.open(),
+                "max": c.max(),
+                "accepted": c.accepted(),
+                "evicted": c.evicted(),
+                "refused": c.refused(),
+            })))
+        }
         (&Method::DELETE, ["journal"]) => {
             shared.journal.clear();
             Ok(ok(json!({"ok": true})))
@@ -253,7 +286,7 @@ pub(crate) fn handle(
             format!("no admin route {method} {path}"),
         )),
     };
-    result.unwrap_or_else(|r| r)
+    AdminReply::Reply(result.unwrap_or_else(|r| r))
 }
 
 fn clock(shared: &Shared) -> Reply {
@@ -265,7 +298,7 @@ fn clock(shared: &Shared) -> Reply {
     }))
 }
 
-fn journal(shared: &Shared, query: Option<&str>) -> Result<Reply, Reply> {
+fn journal(shared: &Shared, query: Option<&str>) -> Result<NdjsonChunks, Reply> {
     let pairs: Vec<(String, String)> = query
         .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
         .unwrap_or_default();
@@ -283,7 +316,20 @@ fn journal(shared: &Shared, query: Option<&str>) -> Result<Reply, Reply> {
             other => return Err(bad(format!("unknown parameter {other}"))),
         }
     }
-    let mut reply = Reply::ok(shared.journal.to_ndjson(op, since));
-    reply.content_type = "application/x-ndjson";
-    Ok(reply)
+    Ok(shared.journal.ndjson_chunks(op, since))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_must_match_exactly() {
+        let token = "0123456789abcdef0123456789abcdef";
+        assert!(token_matches(token, token));
+        assert!(!token_matches("0123456789abcdef0123456789abcdee", token));
+        assert!(!token_matches("0123456789abcdef", token));
+        assert!(!token_matches("", token));
+        assert!(!token_matches(&format!("{token}0"), token));
+    }
 }

@@ -19,6 +19,15 @@
 //! other languages (see [`admin`](crate#admin-routes)). The `cfp-sim` binary
 //! serves it on its own.
 //!
+//! As a server for other teams' CI, sometimes on a shared address, it
+//! bounds what a client can hold: a request whose head or body stalls is
+//! closed after [`DEFAULT_REQUEST_TIMEOUT`]
+//! ([`SimulatorBuilder::request_timeout`]); connections are capped below
+//! the open-file limit, the longest-idle one closed to admit a new one
+//! ([`SimulatorBuilder::max_connections`]); a body costs its length; and
+//! the journal keeps to a byte budget ([`SimulatorBuilder::journal_budget`])
+//! and streams out.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -73,9 +82,11 @@
 
 mod admin;
 mod clock;
+mod connections;
 mod credentials;
 mod faults;
 mod journal;
+mod request_body;
 mod rng;
 mod routes;
 mod server;
@@ -86,8 +97,9 @@ pub mod world;
 pub use clock::{ClockMode, SimClock};
 pub use credentials::Credentials;
 pub use faults::{Fault, FaultPlan, FaultRule, Faults, RetryAfter, RuleId, RuleStatus};
-pub use journal::{Journal, JournalEntry, RetryAfterViolation};
+pub use journal::{Journal, JournalEntry, RetryAfterViolation, body_digest};
 pub use simulator::{
-    DEFAULT_SEED, DEFAULT_START, RunningSimulator, Simulator, SimulatorBuilder, StartError,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEED, DEFAULT_START, RunningSimulator, Simulator,
+    SimulatorBuilder, StartError, default_max_connections,
 };
 pub use world::{World, WorldHandle};

@@ -7,15 +7,14 @@ use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use cfp_model::{Method, OperationId, Surface};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -26,16 +25,28 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use crate::admin;
+use crate::admin::{self, AdminReply};
 use crate::clock::SimClock;
+use crate::connections::{BusyGuard, Connections, Ticket};
 use crate::credentials::AuthCheck;
 use crate::faults::{Fault, Faults, RequestFacts, RetryAfter};
-use crate::journal::{Journal, JournalEntry, redact};
+use crate::journal::{Journal, JournalEntry, NdjsonChunks, body_digest, redact};
+use crate::request_body::{self, BodyError};
 use crate::routes::{self, Call, Reply};
 use crate::world::WorldHandle;
 
 /// The largest request body read (1 MiB).
 const MAX_BODY: usize = 1 << 20;
+
+/// The most a connection buffers for reading (and the largest request
+/// head): hyper's default (about 400 KiB) would let each of thousands of
+/// connections grow that far.
+const MAX_CONNECTION_BUFFER: usize = 16 * 1024;
+
+/// How many evicted connections may still be closing when the next one is
+/// accepted: well inside the reserve below the open-file limit (at least
+/// 64), and enough that a flood is accepted at full speed.
+const CLOSING_SLACK: usize = 16;
 
 /// Everything a request handler needs.
 #[derive(Debug)]
@@ -47,41 +58,8 @@ pub(crate) struct Shared {
     pub(crate) auth: AuthCheck,
     pub(crate) admin_token: Option<String>,
     pub(crate) connections: Arc<Connections>,
-}
-
-/// Counts of the TCP connections the server accepted and still holds.
-#[derive(Debug, Default)]
-pub(crate) struct Connections {
-    open: AtomicUsize,
-    accepted: AtomicU64,
-}
-
-impl Connections {
-    /// Connections open now.
-    pub(crate) fn open(&self) -> usize {
-        self.open.load(Ordering::Acquire)
-    }
-
-    /// Connections accepted since the start.
-    pub(crate) fn accepted(&self) -> u64 {
-        self.accepted.load(Ordering::Relaxed)
-    }
-
-    /// Counts a new connection until the guard is dropped.
-    fn track(self: &Arc<Self>) -> ConnectionGuard {
-        self.accepted.fetch_add(1, Ordering::Relaxed);
-        self.open.fetch_add(1, Ordering::AcqRel);
-        ConnectionGuard(self.clone())
-    }
-}
-
-/// One open connection; closing it (dropping the guard) counts it out.
-struct ConnectionGuard(Arc<Connections>);
-
-impl Drop for ConnectionGuard {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
-    }
+    /// How long a request's head, or its body, may take to arrive.
+    pub(crate) request_timeout: Duration,
 }
 
 // ---------------------------------------------------------------------------
@@ -93,12 +71,16 @@ enum Step {
     Reset,
 }
 
-/// A response body: all at once, or scripted (part, pause, rest or reset).
+/// A response body: all at once, scripted (part, pause, rest or reset), or
+/// the journal a chunk at a time.
 pub(crate) struct SimBody {
     steps: VecDeque<Step>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     reset: Option<Arc<AtomicBool>>,
     exact: Option<u64>,
+    journal: Option<NdjsonChunks>,
+    /// The connection counts as busy until the answer is written.
+    busy: Option<BusyGuard>,
 }
 
 impl SimBody {
@@ -109,6 +91,8 @@ impl SimBody {
             steps: VecDeque::from([Step::Data(b)]),
             sleep: None,
             reset: None,
+            journal: None,
+            busy: None,
         }
     }
 
@@ -118,6 +102,15 @@ impl SimBody {
             sleep: None,
             reset,
             exact: None,
+            journal: None,
+            busy: None,
+        }
+    }
+
+    fn journal(chunks: NdjsonChunks) -> Self {
+        Self {
+            journal: Some(chunks),
+            ..Self::scripted(Vec::new(), None)
         }
     }
 }
@@ -137,7 +130,13 @@ impl Body for SimBody {
                 this.sleep = None;
             }
             match this.steps.pop_front() {
-                None => return Poll::Ready(None),
+                None => {
+                    let chunk = this.journal.as_mut().and_then(NdjsonChunks::next_chunk);
+                    if chunk.is_none() {
+                        this.journal = None;
+                    }
+                    return Poll::Ready(chunk.map(|c| Ok(Frame::data(c))));
+                }
                 Some(Step::Data(b)) => return Poll::Ready(Some(Ok(Frame::data(b)))),
                 Some(Step::Pause(d)) => this.sleep = Some(Box::pin(tokio::time::sleep(d))),
                 Some(Step::Reset) => {
@@ -154,7 +153,7 @@ impl Body for SimBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.steps.is_empty() && self.sleep.is_none()
+        self.steps.is_empty() && self.sleep.is_none() && self.journal.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -167,13 +166,54 @@ impl Body for SimBody {
 // Connections
 
 /// A TCP stream that resets (RST) instead of closing (FIN) once its flag is
-/// set, for the connection-reset fault.
-struct ResettableStream {
+/// set, for the connection-reset fault; and that gives up on a client that
+/// stops reading: a write that cannot proceed for the request timeout
+/// fails, which closes the connection (else a client that never reads a
+/// long answer, the journal say, would hold it forever).
+struct ServerStream {
     tcp: TcpStream,
     reset: Arc<AtomicBool>,
+    write_timeout: Duration,
+    /// Running while writes are blocked.
+    write_stalled: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
-impl Drop for ResettableStream {
+impl ServerStream {
+    fn new(tcp: TcpStream, write_timeout: Duration) -> Self {
+        Self {
+            tcp,
+            reset: Arc::new(AtomicBool::new(false)),
+            write_timeout,
+            write_stalled: None,
+        }
+    }
+
+    /// After a write returned `Pending`: an error once writes have been
+    /// blocked for the timeout.
+    fn poll_stalled<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let timeout = self.write_timeout;
+        let stalled = self
+            .write_stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        ready!(stalled.as_mut().poll(cx));
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client stopped reading",
+        )))
+    }
+
+    fn written<T>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match r {
+            Poll::Pending => self.poll_stalled(cx),
+            ready => {
+                self.write_stalled = None;
+                ready
+            }
+        }
+    }
+}
+
+impl Drop for ServerStream {
     fn drop(&mut self) {
         if self.reset.load(Ordering::Acquire) {
             // A zero linger makes close() send RST at once; it never blocks
@@ -184,7 +224,7 @@ impl Drop for ResettableStream {
     }
 }
 
-impl AsyncRead for ResettableStream {
+impl AsyncRead for ServerStream {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -194,17 +234,21 @@ impl AsyncRead for ResettableStream {
     }
 }
 
-impl AsyncWrite for ResettableStream {
+impl AsyncWrite for ServerStream {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_write(cx, buf);
+        this.written(cx, r)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_flush(cx);
+        this.written(cx, r)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -216,7 +260,9 @@ impl AsyncWrite for ResettableStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().tcp).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs);
+        this.written(cx, r)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -234,6 +280,16 @@ pub(crate) async fn serve(
 ) {
     let graceful = GracefulShutdown::new();
     loop {
+        // A connection evicted to make room closes when its aborted task
+        // next runs: past a few, let those run before accepting more, so
+        // that a flood does not pile closing sockets on top of the cap (and
+        // reach the open-file limit).
+        for _ in 0..64 {
+            if shared.connections.open() <= shared.connections.max() + CLOSING_SLACK {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
         let accepted = tokio::select! {
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
@@ -252,50 +308,89 @@ pub(crate) async fn serve(
             }
         };
         let _ = tcp.set_nodelay(true);
-        let guard = shared.connections.track();
-        let reset = Arc::new(AtomicBool::new(false));
-        let stream = ResettableStream {
-            tcp,
-            reset: reset.clone(),
+        let stream = ServerStream::new(tcp, shared.request_timeout);
+        let task = |ticket| {
+            let task = serve_connection(
+                stream,
+                ticket,
+                tls.clone(),
+                shared.clone(),
+                graceful.watcher(),
+            );
+            tokio::spawn(task).abort_handle()
         };
-        let shared = shared.clone();
-        let watcher = graceful.watcher();
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            // Counted open until the connection (and this task) ends.
-            let _guard = guard;
-            let service = service_fn(move |req| {
-                let shared = shared.clone();
-                let reset = reset.clone();
-                async move { Ok::<_, Infallible>(handle(&shared, &reset, req).await) }
-            });
-            let mut builder = http1::Builder::new();
-            builder.keep_alive(true).timer(TokioTimer::new());
-            let result = match tls {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(tls_stream) => {
-                        watcher
-                            .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
-                            .await
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "TLS handshake failed");
-                        return;
-                    }
-                },
-                None => {
-                    watcher
-                        .watch(builder.serve_connection(TokioIo::new(stream), service))
-                        .await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
+        if !shared.connections.admit(task) {
+            // Every admitted connection is busy: the new one was closed at
+            // once (with the closure that held it), so that the client
+            // learns it now and the server holds nothing.
+            tracing::debug!(
+                max = shared.connections.max(),
+                "connection refused: every admitted connection is busy"
+            );
+        }
     }
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(2), graceful.shutdown()).await;
+}
+
+/// Serves one admitted connection until it closes (or is evicted: its task
+/// is aborted, which drops the ticket).
+async fn serve_connection(
+    stream: ServerStream,
+    ticket: Ticket,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let ticket = Arc::new(ticket);
+    let reset = stream.reset.clone();
+    let timeout = shared.request_timeout;
+    let service = {
+        let ticket = ticket.clone();
+        service_fn(move |req| {
+            let shared = shared.clone();
+            let reset = reset.clone();
+            let busy = ticket.busy();
+            async move {
+                let mut resp = handle(&shared, &reset, req).await;
+                resp.body_mut().busy = Some(busy);
+                Ok::<_, Infallible>(resp)
+            }
+        })
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .keep_alive(true)
+        .timer(TokioTimer::new())
+        // Also bounds an idle keep-alive connection: the timer runs while
+        // hyper waits for the next request's head.
+        .header_read_timeout(timeout)
+        .max_buf_size(MAX_CONNECTION_BUFFER);
+    let result = match tls {
+        Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+            Ok(Ok(tls_stream)) => {
+                watcher
+                    .watch(builder.serve_connection(TokioIo::new(tls_stream), service))
+                    .await
+            }
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                return;
+            }
+        },
+        None => {
+            watcher
+                .watch(builder.serve_connection(TokioIo::new(stream), service))
+                .await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -440,18 +535,28 @@ async fn handle(
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let body = match Limited::new(incoming, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let reply = Reply::value(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &serde_json::json!({"error": "the request body is too large or was cut"}),
-            );
-            return response(reply.clone(), SimBody::full(reply.body), None);
-        }
+    let admin_route = path == "/_sim" || path.starts_with("/_sim/");
+    let op = if admin_route {
+        None
+    } else {
+        model_method(&parts.method).and_then(|m| OperationId::route(m, &path))
     };
+    // Only a body the simulator acts on is kept: one to no operation, or
+    // with refused credentials, is read (so that the answer is not cut off
+    // by a reset) and counted, never held.
+    let keep = if admin_route {
+        admin::authorized(shared, &parts.headers)
+    } else {
+        op.is_some_and(|op| routes::authenticated(shared, op, &parts.headers))
+    };
+    let deadline = tokio::time::Instant::now() + shared.request_timeout;
+    let read = match request_body::read(incoming, MAX_BODY, deadline, keep).await {
+        Ok(read) => read,
+        Err(e) => return body_failed(&e, shared.request_timeout),
+    };
+    let body = read.bytes;
 
-    if path == "/_sim" || path.starts_with("/_sim/") {
+    if admin_route {
         let reply = admin::handle(
             shared,
             &parts.method,
@@ -460,12 +565,20 @@ async fn handle(
             &parts.headers,
             &body,
         );
-        let body = reply.body.clone();
-        return response(reply, SimBody::full(body), None);
+        return match reply {
+            AdminReply::Reply(reply) => {
+                let body = reply.body.clone();
+                response(reply, SimBody::full(body), None)
+            }
+            AdminReply::Journal(chunks) => {
+                let mut reply = Reply::ok(Bytes::new());
+                reply.content_type = "application/x-ndjson";
+                response(reply, SimBody::journal(chunks), None)
+            }
+        };
     }
 
     let seq = shared.journal.next_seq();
-    let op = model_method(&parts.method).and_then(|m| OperationId::route(m, &path));
     let params: Vec<String> = op
         .and_then(|op| cfp_model::operation::path_values(op.spec().path, &path))
         .map(|vals| vals.into_iter().map(decode_segment).collect())
@@ -551,7 +664,9 @@ async fn handle(
                 )
             })
             .collect(),
+        body_digest: (keep && read.len > 0).then(|| body_digest(&body)),
         body,
+        body_len: read.len,
         sim_time,
         received,
         status: reply.status.as_u16(),
@@ -559,6 +674,32 @@ async fn handle(
         retry_after,
     });
     response(reply, sim_body, content_length)
+}
+
+/// The answer to a request whose body could not be read; the connection
+/// closes after it (the rest of the body, if any, is not awaited).
+fn body_failed(e: &BodyError, timeout: Duration) -> Response<SimBody> {
+    let (status, message) = match e {
+        BodyError::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {MAX_BODY} bytes"),
+        ),
+        BodyError::TimedOut => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} ms",
+                timeout.as_millis()
+            ),
+        ),
+        BodyError::Cut => (
+            StatusCode::BAD_REQUEST,
+            "the request body was cut".to_owned(),
+        ),
+    };
+    let reply =
+        Reply::value(status, &serde_json::json!({ "error": message })).header(CONNECTION, "close");
+    let body = reply.body.clone();
+    response(reply, SimBody::full(body), None)
 }
 
 /// No operation of the contract: 405 when the path exists with other

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use rand::RngExt as _;
@@ -12,10 +13,11 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::clock::{ClockMode, SimClock};
+use crate::connections::{self, Connections};
 use crate::credentials::{AuthCheck, Credentials};
 use crate::faults::{FaultPlan, Faults};
 use crate::journal::Journal;
-use crate::server::{self, Connections, Shared};
+use crate::server::{self, Shared};
 use crate::tls;
 use crate::world::{World, WorldHandle};
 
@@ -26,6 +28,20 @@ pub const DEFAULT_START: i64 = 1_763_900_000;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 1;
+
+/// How long a request's head, or its body, may take to arrive by default
+/// (see [`SimulatorBuilder::request_timeout`]).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The connection cap by default (see
+/// [`SimulatorBuilder::max_connections`]): the soft open-file limit
+/// (`RLIMIT_NOFILE`, read from `/proc/self/limits`; taken as 256 where it
+/// cannot be read) less an eighth of it (at least 64) for the process's
+/// other files, and at most 4,096. With the common soft limit of 1,024:
+/// 896.
+pub fn default_max_connections() -> usize {
+    connections::max_connections_for(connections::soft_open_file_limit())
+}
 
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +122,10 @@ pub struct SimulatorBuilder {
     bind: SocketAddr,
     credentials: Credentials,
     journal_capacity: usize,
+    journal_budget: usize,
     admin_token: AdminToken,
+    request_timeout: Duration,
+    max_connections: Option<usize>,
 }
 
 impl Default for SimulatorBuilder {
@@ -121,7 +140,10 @@ impl Default for SimulatorBuilder {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             credentials: Credentials::demo(),
             journal_capacity: Journal::DEFAULT_CAPACITY,
+            journal_budget: Journal::DEFAULT_BUDGET,
             admin_token: AdminToken::Auto,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_connections: None,
         }
     }
 }
@@ -187,6 +209,35 @@ impl SimulatorBuilder {
         self
     }
 
+    /// About how many bytes the journal may hold (default
+    /// [`Journal::DEFAULT_BUDGET`], 64 MiB). Past it, the oldest request
+    /// bodies give way to their length and digest
+    /// ([`JournalEntry::body_digest`](crate::JournalEntry::body_digest)).
+    pub fn journal_budget(mut self, bytes: usize) -> Self {
+        self.journal_budget = bytes;
+        self
+    }
+
+    /// How long a request's head may take to arrive, and then its body
+    /// (default [`DEFAULT_REQUEST_TIMEOUT`], 30 s): a request that stalls
+    /// longer is closed (a stalled body with `408 Request Timeout`). An
+    /// idle keep-alive connection is closed after the same time, and so is
+    /// a TLS handshake that does not finish, and a client that stops
+    /// reading its answer for that long.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The most connections held at once (default
+    /// [`default_max_connections`], below the process's open-file limit).
+    /// At the cap, the connection idle the longest is closed to admit a new
+    /// one; when none is idle, the new one is closed at once.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = Some(n.max(1));
+        self
+    }
+
     /// Require this token on the `/_sim/` admin routes, whatever the
     /// address.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
@@ -236,12 +287,15 @@ impl SimulatorBuilder {
         };
         let shared = Arc::new(Shared {
             world: WorldHandle::new(self.world, self.seed, clock.clone()),
-            journal: Journal::new(self.journal_capacity),
+            journal: Journal::new(self.journal_capacity, self.journal_budget),
             faults: Faults::new(self.seed, self.faults),
             auth: AuthCheck::new(&self.credentials),
             admin_token,
             clock,
-            connections: Arc::new(Connections::default()),
+            connections: Arc::new(Connections::new(
+                self.max_connections.unwrap_or_else(default_max_connections),
+            )),
+            request_timeout: self.request_timeout,
         });
         let (stop, stopped) = watch::channel(false);
         let acceptor = tls.as_ref().map(|t| TlsAcceptor::from(t.config.clone()));
@@ -358,9 +412,32 @@ impl RunningSimulator {
         self.shared.connections.open()
     }
 
-    /// How many connections the simulator has accepted since it started.
+    /// How many connections the simulator has accepted since it started
+    /// (admitted or not).
     pub fn accepted_connections(&self) -> u64 {
         self.shared.connections.accepted()
+    }
+
+    /// The most connections it holds at once (see
+    /// [`SimulatorBuilder::max_connections`]).
+    pub fn max_connections(&self) -> usize {
+        self.shared.connections.max()
+    }
+
+    /// How many idle connections it closed, at the cap, to admit new ones.
+    pub fn evicted_connections(&self) -> u64 {
+        self.shared.connections.evicted()
+    }
+
+    /// How many new connections it closed at once, at the cap with every
+    /// connection busy.
+    pub fn refused_connections(&self) -> u64 {
+        self.shared.connections.refused()
+    }
+
+    /// How long a request's head, or its body, may take to arrive.
+    pub fn request_timeout(&self) -> Duration {
+        self.shared.request_timeout
     }
 
     /// Stops accepting, lets in-flight requests finish (up to two seconds)

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cfp-sim [--addr 127.0.0.1:8080] [--speed N] [--seed N] [--fault-rate P] [--tls [--ca-out FILE]]
+//!         [--journal-capacity N] [--journal-budget BYTES]
+//!         [--request-timeout SECS] [--max-connections N]
 //! ```
 //!
 //! The first line on stdout is `listening on http://ADDR` (or `https://`).
@@ -9,11 +11,15 @@
 //! SIGTERM), then exits cleanly. On an address other than loopback it warns
 //! on stderr, and the `/_sim/` admin routes require the token it prints on
 //! stdout (`admin token: …`, in the `X-Sim-Token` header).
+//!
+//! Logs go to stderr (`RUST_LOG`, default `warn`), coloured only on a
+//! terminal and never with `NO_COLOR` set.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use cfp_testkit::{ClockMode, FaultPlan, Journal, Simulator};
 use clap::Parser;
@@ -44,6 +50,52 @@ struct Args {
     /// Journal entries kept (oldest dropped).
     #[arg(long, default_value_t = Journal::DEFAULT_CAPACITY)]
     journal_capacity: usize,
+    /// Bytes the journal may hold (a number, or with KiB, MiB or GiB);
+    /// past it the oldest request bodies are kept only as their length and
+    /// an FNV-1a digest.
+    #[arg(long, default_value = "64MiB", value_parser = parse_bytes, value_name = "BYTES")]
+    journal_budget: usize,
+    /// Seconds a request's head, then its body, may take to arrive; a
+    /// request that stalls longer is closed (its body with 408), and so is
+    /// a keep-alive connection idle that long, or a client that stops
+    /// reading its answer that long.
+    #[arg(long, default_value = "30", value_parser = parse_seconds, value_name = "SECS")]
+    request_timeout: Duration,
+    /// Connections held at once; at the cap the one idle the longest is
+    /// closed to admit a new one, and a new one is refused when none is
+    /// idle. The default is the soft open-file limit less an eighth (at
+    /// least 64), at most 4096.
+    #[arg(long, value_name = "N", default_value_t = cfp_testkit::default_max_connections(), value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_connections: usize,
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!("{s} is not between 0 (excluded) and 86400 seconds"))
+    }
+}
+
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of bytes"))?;
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        other => return Err(format!("unknown unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -55,10 +107,17 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Colour only for a person at a terminal: escape codes in a CI log are
+/// noise, and `NO_COLOR` (any non-empty value) turns it off.
+fn log_in_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(log_in_colour())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
@@ -90,6 +149,9 @@ async fn run(args: Args) -> ExitCode {
         .faults(FaultPlan::none().rate(args.fault_rate))
         .tls(args.tls)
         .journal_capacity(args.journal_capacity)
+        .journal_budget(args.journal_budget)
+        .request_timeout(args.request_timeout)
+        .max_connections(args.max_connections)
         .start()
         .await;
     let sim = match sim {
@@ -127,8 +189,10 @@ async fn run(args: Args) -> ExitCode {
     }
     let _ = writeln!(
         stderr,
-        "cfp-sim: default world, seed {}, speed {}; Ctrl-C to stop",
-        args.seed, args.speed
+        "cfp-sim: default world, seed {}, speed {}, at most {} connections; Ctrl-C to stop",
+        args.seed,
+        args.speed,
+        sim.max_connections()
     );
     wait_for_signal().await;
     sim.shutdown().await;
@@ -149,4 +213,30 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_budgets_take_binary_units() {
+        assert_eq!(parse_bytes("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_bytes("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_bytes("1G"), Ok(1 << 30));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert!(parse_bytes("12XB").is_err());
+        assert!(parse_bytes("MiB").is_err());
+        assert!(parse_bytes("-1").is_err());
+    }
+
+    #[test]
+    fn request_timeouts_are_positive_seconds() {
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("NaN").is_err());
+        assert!(parse_seconds("soon").is_err());
+    }
 }

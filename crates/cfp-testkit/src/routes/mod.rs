@@ -122,14 +122,24 @@ pub(crate) fn resource_state(
     }
 }
 
+/// Whether `headers` carry the credentials of `op`'s surface.
+pub(crate) fn authenticated(shared: &Shared, op: OperationId, headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).map(HeaderValue::as_bytes);
+    match op.spec().surface {
+        Surface::Clanforge => shared.auth.clanforge(header("authorization")),
+        Surface::Task => shared.auth.task(header("private-token")),
+        Surface::ZStack => shared.auth.zstack(header("authorization")) == ZStackAuth::Ok,
+    }
+}
+
 /// Answers one call: the surface's credentials first, then the operation.
 pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>) -> Reply {
-    let header = |name: &str| call.headers.get(name).map(HeaderValue::as_bytes);
     // A ZStack build that declares the call a GET has no PUT route at all.
     if call.op == OperationId::GetUploadJobDetails && !shared.world.read().world.zstack_put_allowed
     {
         return zstack::method_not_allowed();
     }
+    let header = |name: &str| call.headers.get(name).map(HeaderValue::as_bytes);
     match call.op.spec().surface {
         Surface::Clanforge if !shared.auth.clanforge(header("authorization")) => {
             return clanforge::unauthorized("invalid credentials");

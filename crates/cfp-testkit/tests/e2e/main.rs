@@ -7,6 +7,7 @@
 
 mod support;
 
+mod bounds;
 mod clanforge;
 mod conformance;
 mod faults;

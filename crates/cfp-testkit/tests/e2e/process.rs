@@ -1,23 +1,25 @@
-//! `cfp-sim` as a process: its first stdout line, serving, and a clean exit
-//! on SIGINT.
+//! `cfp-sim` as a process: its first stdout line, serving, a clean exit
+//! on SIGINT, its flags, and logs without colour codes in a pipe.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct SimProcess {
+pub(crate) struct SimProcess {
     child: Child,
     lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
 
 impl SimProcess {
-    fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cfp-sim"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cfp-sim starts");
+    pub(crate) fn spawn(args: &[&str]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cfp-sim"));
+        cmd.args(args).stderr(Stdio::piped());
+        Self::spawn_command(cmd)
+    }
+
+    /// Spawns `cmd` (cfp-sim, or a shell that execs it) with stdout piped.
+    pub(crate) fn spawn_command(mut cmd: Command) -> Self {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("cfp-sim starts");
         let stdout = child.stdout.take().unwrap();
         Self {
             child,
@@ -25,11 +27,15 @@ impl SimProcess {
         }
     }
 
-    fn line(&mut self) -> String {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn line(&mut self) -> String {
         self.lines.next().expect("a line").expect("utf-8")
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([name, &self.child.id().to_string()])
             .status()
@@ -38,7 +44,7 @@ impl SimProcess {
     }
 
     /// Waits (bounded) for the process to exit.
-    fn wait(mut self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn wait(mut self) -> (std::process::ExitStatus, String) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -61,7 +67,7 @@ impl Drop for SimProcess {
     }
 }
 
-fn base_of(first_line: &str) -> String {
+pub(crate) fn base_of(first_line: &str) -> String {
     first_line
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
@@ -133,6 +139,10 @@ fn cfp_sim_refuses_bad_arguments() {
         &["--addr", "nowhere"],
         &["--speed", "-1"],
         &["--ca-out", "x.pem"],
+        &["--max-connections", "0"],
+        &["--request-timeout", "0"],
+        &["--request-timeout", "soon"],
+        &["--journal-budget", "12XB"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cfp-sim"))
             .args(args)
@@ -173,4 +183,35 @@ async fn cfp_sim_serves_https_with_the_certificate_it_writes() {
     p.signal("-INT");
     assert!(p.wait().0.success());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn cfp_sim_logs_without_colour_when_stderr_is_not_a_terminal() {
+    let mut p = SimProcess::spawn_command({
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cfp-sim"));
+        c.args(["--addr", "127.0.0.1:0"])
+            .env("RUST_LOG", "cfp_testkit=debug")
+            .env_remove("NO_COLOR")
+            .stderr(Stdio::piped());
+        c
+    });
+    let base = base_of(&p.line());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = crate::support::client()
+            .get(format!("{base}/cfp/v2/project/1/image/1/status"))
+            .basic_auth("demo", Some("demo"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
+    p.signal("-INT");
+    let (status, stderr) = p.wait();
+    assert!(status.success());
+    assert!(stderr.contains("request"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }

@@ -58,9 +58,17 @@ fn check_with(root: &Path, ops: &[Op], not_built_yet: &[&str]) -> Result<Report,
         let src = root.join("crates").join(t.krate).join("src");
         let mut text = String::new();
         read_rs(&src, &mut text)?;
+        // An implementation marks itself with `#[doc(alias = "<operationId>")]`;
+        // in cfp-api, an operation is covered by its hand-written
+        // `impl Operation for <Variant>Params` (how its answer is read).
         let covered = |name: &str| {
             text.contains(&format!("doc(alias = \"{name}\")"))
                 || text.contains(&format!("doc(alias(\"{name}\")"))
+                || (t.krate == "cfp-api"
+                    && text.contains(&format!(
+                        "impl Operation for {}Params",
+                        crate::spec::variant_name(name)
+                    )))
         };
         let mut missing = Vec::new();
         let mut n_covered = 0;
@@ -106,6 +114,11 @@ fn read_rs(dir: &Path, out: &mut String) -> Result<(), String> {
     paths.sort();
     for p in paths {
         if p.is_dir() {
+            // Generated code names every operation; only hand-written code
+            // counts as covering one.
+            if p.file_name().is_some_and(|n| n == "generated") {
+                continue;
+            }
             read_rs(&p, out)?;
         } else if p.extension().is_some_and(|x| x == "rs") {
             out.push_str(
@@ -131,6 +144,10 @@ mod tests {
             path_params: vec![],
             query_params: vec![],
             has_body: false,
+            params: vec![],
+            body: None,
+            body_default: false,
+            description: String::new(),
             surface: "Task",
             auth: "PrivateToken",
             retry: "Safe",

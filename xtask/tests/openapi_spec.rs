@@ -196,11 +196,13 @@ fn server_for(surface: &str) -> &'static str {
 
 /// Operation extensions the code generator knows (without the `x-` that
 /// `oas3` strips).
-const KNOWN_EXTENSIONS: [&str; 4] = [
+const KNOWN_EXTENSIONS: [&str; 6] = [
     "cfp-surface",
     "cfp-retry",
     "vendor-operation-id",
     "cfp-fallback-for",
+    "cfp-body",
+    "cfp-body-default",
 ];
 
 // ---------------------------------------------------------------------------

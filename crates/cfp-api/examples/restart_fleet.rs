@@ -11,12 +11,12 @@
 use std::time::Duration;
 
 use cfp_api::Client;
-use cfp_model::{CreateTaskBatch, FleetId, TaskTemplateId};
+use cfp_api::model::{CreateTaskBatch, FleetId, TaskTemplateId};
 
 async fn restart_fleet(fleet: FleetId) -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?; // the CFP_* variables
     let request = CreateTaskBatch::for_fleet(TaskTemplateId(1), fleet);
-    let batch = client.create_task_batch(&request).await?;
+    let batch = client.create_task_batch(request).send().await?;
     let done = client
         .wait_for_batch(batch.id)
         .on_progress(|p| eprintln!("{}", p.state))

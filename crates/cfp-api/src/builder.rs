@@ -13,28 +13,19 @@ use cfp_transport::{
 use crate::base_url::BaseUrl;
 use crate::client::{Client, SurfaceConfig};
 use crate::error::Error;
+use crate::settings::{self, Setting};
 
-/// Clanforge's public base URL, the default.
-pub const DEFAULT_CLANFORGE_URL: &str = "https://api.multiplay.co.uk";
-/// The task API's public base URL, the default.
-pub const DEFAULT_TASK_URL: &str = "https://api.i3d.net";
+impl Client {
+    /// A builder with every default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
 
-/// The environment variables [`ClientBuilder::from_env`] reads.
-pub mod env {
-    /// Clanforge base URL (default [`DEFAULT_CLANFORGE_URL`](super::DEFAULT_CLANFORGE_URL)).
-    pub const CLANFORGE_URL: &str = "CFP_CLANFORGE_URL";
-    /// Clanforge API key.
-    pub const CLANFORGE_KEY: &str = "CFP_CLANFORGE_KEY";
-    /// Clanforge API secret.
-    pub const CLANFORGE_SECRET: &str = "CFP_CLANFORGE_SECRET";
-    /// Task API base URL (default [`DEFAULT_TASK_URL`](super::DEFAULT_TASK_URL)).
-    pub const TASK_URL: &str = "CFP_TASK_URL";
-    /// Task API token (`PRIVATE-TOKEN`).
-    pub const TASK_TOKEN: &str = "CFP_TASK_TOKEN";
-    /// ZStack base URL (no default: ZStack is self-hosted).
-    pub const ZSTACK_URL: &str = "CFP_ZSTACK_URL";
-    /// ZStack session UUID.
-    pub const ZSTACK_SESSION: &str = "CFP_ZSTACK_SESSION";
+    /// A client from the `CFP_*` environment variables (see
+    /// [`settings`](crate::settings)).
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env().build()
+    }
 }
 
 /// Settings of a [`Client`].
@@ -46,8 +37,7 @@ pub mod env {
 ///
 /// ```
 /// use std::time::Duration;
-/// use cfp_api::Client;
-/// use cfp_transport::{RetryPolicy, Timeouts};
+/// use cfp_api::{Client, RetryPolicy, Timeouts};
 ///
 /// let client = Client::builder()
 ///     .clanforge_credentials("test-key-DO-NOT-USE", "test-secret-DO-NOT-USE")
@@ -83,8 +73,9 @@ impl ClientBuilder {
         Self::default()
     }
 
-    /// A builder from the `CFP_*` environment variables (see [`env`](mod@env)); empty
-    /// values count as unset. Settings made afterwards override them.
+    /// A builder from the `CFP_*` environment variables (see
+    /// [`settings`](crate::settings)); empty values count as unset. Settings
+    /// made afterwards override them.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -101,50 +92,34 @@ impl ClientBuilder {
     /// };
     /// let client = ClientBuilder::from_lookup(lookup).build().unwrap();
     /// assert_eq!(
-    ///     client.base_url(cfp_model::Surface::Task).as_deref(),
+    ///     client.base_url(cfp_api::model::Surface::Task).as_deref(),
     ///     Some("http://127.0.0.1:9")
     /// );
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |s: &Setting| lookup(s.env).filter(|v| !v.trim().is_empty());
         let mut b = Self::new();
-        b.clanforge_url = get(env::CLANFORGE_URL);
-        b.task_url = get(env::TASK_URL);
-        b.zstack_url = get(env::ZSTACK_URL);
-        match (get(env::CLANFORGE_KEY), get(env::CLANFORGE_SECRET)) {
-            (Some(k), Some(s)) => b = b.clanforge_credentials(k, s),
-            (Some(_), None) => {
-                b.env_error = Some(Error::config(
-                    "clanforge credentials",
-                    format!(
-                        "{} is set but {} is not",
-                        env::CLANFORGE_KEY,
-                        env::CLANFORGE_SECRET
-                    ),
-                ));
-            }
-            (None, Some(_)) => {
-                b.env_error = Some(Error::config(
-                    "clanforge credentials",
-                    format!(
-                        "{} is set but {} is not",
-                        env::CLANFORGE_SECRET,
-                        env::CLANFORGE_KEY
-                    ),
-                ));
-            }
-            (None, None) => {}
+        b.clanforge_url = get(&settings::CLANFORGE_URL);
+        b.task_url = get(&settings::TASK_URL);
+        b.zstack_url = get(&settings::ZSTACK_URL);
+        match settings::clanforge_pair(
+            get(&settings::CLANFORGE_KEY),
+            get(&settings::CLANFORGE_SECRET),
+        ) {
+            Ok(Some((k, s))) => b = b.clanforge_credentials(k, s),
+            Ok(None) => {}
+            Err(e) => b.env_error = Some(e),
         }
-        if let Some(t) = get(env::TASK_TOKEN) {
+        if let Some(t) = get(&settings::TASK_TOKEN) {
             b = b.task_token(t);
         }
-        if let Some(s) = get(env::ZSTACK_SESSION) {
+        if let Some(s) = get(&settings::ZSTACK_SESSION) {
             b = b.zstack_session(s);
         }
         b
     }
 
-    /// Clanforge's base URL (default [`DEFAULT_CLANFORGE_URL`]).
+    /// Clanforge's base URL (default [`settings::CLANFORGE_URL`]).
     pub fn clanforge_url(mut self, url: impl Into<String>) -> Self {
         self.clanforge_url = Some(url.into());
         self
@@ -158,7 +133,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The task API's base URL (default [`DEFAULT_TASK_URL`]).
+    /// The task API's base URL (default [`settings::TASK_URL`]).
     pub fn task_url(mut self, url: impl Into<String>) -> Self {
         self.task_url = Some(url.into());
         self
@@ -209,7 +184,7 @@ impl ClientBuilder {
 
     /// The transport (default: a [`ReqwestTransport`] with the connect
     /// timeout of [`timeouts`](Self::timeouts)). Tests pass a
-    /// [`MockTransport`](cfp_transport::MockTransport).
+    /// [`MockTransport`](crate::MockTransport).
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
@@ -250,10 +225,10 @@ impl ClientBuilder {
         if self.timeouts.attempt.is_zero() || self.timeouts.total.is_zero() {
             return Err(Error::config("timeouts", "must be longer than zero"));
         }
-        let url = |setting, given: Option<String>, default: Option<&str>| {
+        let url = |setting: Setting, given: Option<String>| {
             given
-                .or_else(|| default.map(str::to_owned))
-                .map(|u| BaseUrl::parse(setting, &u))
+                .or_else(|| setting.default.map(str::to_owned))
+                .map(|u| BaseUrl::parse(setting.name, &u))
                 .transpose()
         };
         let creds =
@@ -268,20 +243,16 @@ impl ClientBuilder {
                 }
             };
         let clanforge = SurfaceConfig {
-            base: url(
-                "clanforge url",
-                self.clanforge_url,
-                Some(DEFAULT_CLANFORGE_URL),
-            )?,
+            base: url(settings::CLANFORGE_URL, self.clanforge_url)?,
             credentials: creds("clanforge credentials", Surface::Clanforge, self.clanforge)?,
         };
         let task = SurfaceConfig {
-            base: url("task url", self.task_url, Some(DEFAULT_TASK_URL))?,
-            credentials: creds("task token", Surface::Task, self.task)?,
+            base: url(settings::TASK_URL, self.task_url)?,
+            credentials: creds(settings::TASK_TOKEN.name, Surface::Task, self.task)?,
         };
         let zstack = SurfaceConfig {
-            base: url("zstack url", self.zstack_url, None)?,
-            credentials: creds("zstack session", Surface::ZStack, self.zstack)?,
+            base: url(settings::ZSTACK_URL, self.zstack_url)?,
+            credentials: creds(settings::ZSTACK_SESSION.name, Surface::ZStack, self.zstack)?,
         };
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,

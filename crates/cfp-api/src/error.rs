@@ -25,14 +25,15 @@ use cfp_transport::{TransportError, TransportErrorKind};
 /// Use the helpers rather than matching on statuses: [`is_invalid_input`](Error::is_invalid_input),
 /// [`is_auth`](Error::is_auth) (401/403), [`is_not_found`](Error::is_not_found) (404),
 /// [`is_conflict`](Error::is_conflict) (409 or a task state conflict),
-/// [`is_retryable`](Error::is_retryable).
+/// [`is_retryable`](Error::is_retryable),
+/// [`may_have_been_carried_out`](Error::may_have_been_carried_out).
 ///
 /// Messages are short and lowercase, start with the operation, and never
 /// contain credentials.
 ///
 /// ```
 /// use cfp_api::Error;
-/// use cfp_model::OperationId;
+/// use cfp_api::model::OperationId;
 ///
 /// let e = Error::Http {
 ///     operation: OperationId::GetTask,
@@ -147,6 +148,16 @@ pub enum Error {
         /// Why, in words.
         reason: String,
     },
+}
+
+impl From<(OperationId, cfp_model::params::ParamError)> for Error {
+    fn from((operation, e): (OperationId, cfp_model::params::ParamError)) -> Self {
+        Self::InvalidInput {
+            operation,
+            field: e.field,
+            reason: e.reason,
+        }
+    }
 }
 
 /// What [`Client::pause_task`](crate::Client::pause_task) and
@@ -308,6 +319,40 @@ impl Error {
             }
             _ => false,
         }
+    }
+
+    /// The call changes something (a job started, a batch created, a task
+    /// toggled: its retry class is not `safe`) and its answer could not be
+    /// read — a connection lost after sending, a timeout, a truncated or
+    /// undecodable body, a 502 or 504 from a gateway — so it **may have been
+    /// carried out**. cfp never repeats such a call by itself: look at what
+    /// happened first (the CLI names the command that shows it).
+    ///
+    /// ```
+    /// use cfp_api::Error;
+    /// use cfp_api::model::OperationId;
+    ///
+    /// let gateway = |operation| Error::Http {
+    ///     operation,
+    ///     status: 504,
+    ///     excerpt: String::new(),
+    ///     retry_after: None,
+    ///     attempts: 1,
+    /// };
+    /// assert!(gateway(OperationId::CreateTaskBatch).may_have_been_carried_out());
+    /// assert!(!gateway(OperationId::GetTask).may_have_been_carried_out());
+    /// ```
+    pub fn may_have_been_carried_out(&self) -> bool {
+        let changes_state = self
+            .operation()
+            .is_some_and(|op| !op.spec().retry.may_repeat());
+        changes_state
+            && match self {
+                Self::Transport { source, .. } => source.may_have_been_delivered(),
+                Self::Decode { .. } => true,
+                Self::Http { status, .. } => matches!(status, 502 | 504),
+                _ => false,
+            }
     }
 
     /// Whether the request may have reached the server, for a transport

@@ -1,25 +1,37 @@
-//! A typed async client for the game-server fleet control plane: one
-//! method per operation of the contract (`docs/openapi.yaml`), errors that
-//! say what failed, and waiters for long-running work.
+//! A typed async client for the game-server fleet control plane: a method
+//! per operation of the contract (`docs/openapi.yaml`), errors that say what
+//! failed, waiters for long-running work — and, re-exported, everything an
+//! SDK user needs: the wire types ([`model`]), a scripted transport and test
+//! clocks ([`MockTransport`], [`ManualClock`]), the retry policy.
+//!
+//! # Shape
+//!
+//! One rule names every method: the operation's `operationId` in snake case
+//! (`getTaskBatch` → [`get_task_batch`](Client::get_task_batch)). Clanforge
+//! operations act in an account service, given once:
+//! [`client.clanforge(asid)`](Client::clanforge). A method takes the
+//! operation's required parameters and returns a [`Call`]; optional
+//! parameters are set on it (`.detail(true)`, `.diff_id(d)`), and
+//! [`send`](Call::send) sends it and answers an [`Answer`]: the typed value
+//! (through `Deref`) and the vendor's body, with every field it sent.
 //!
 //! | surface | methods |
 //! |---|---|
-//! | Clanforge | [`create_image_diff`](Client::create_image_diff), [`retry_image_diff`](Client::retry_image_diff), [`image_diff_status`](Client::image_diff_status), [`image_status`](Client::image_status) |
-//! | task API | [`task_templates`](Client::task_templates), [`list_tasks`](Client::list_tasks), [`create_task_batch`](Client::create_task_batch), [`get_task`](Client::get_task), [`toggle_task_pause`](Client::toggle_task_pause), [`pause_task`](Client::pause_task), [`resume_task`](Client::resume_task), [`cancel_task`](Client::cancel_task), [`list_task_batches`](Client::list_task_batches), [`get_task_batch`](Client::get_task_batch) |
-//! | ZStack | [`upload_job_details`](Client::upload_job_details) (with the `405` fallback to the `GET` form) |
+//! | Clanforge ([`Clanforge`]) | [`create_image_diff`](Clanforge::create_image_diff), [`retry_image_diff`](Clanforge::retry_image_diff), [`get_image_diff_status`](Clanforge::get_image_diff_status), [`get_image_status`](Clanforge::get_image_status) |
+//! | task API | [`list_task_templates`](Client::list_task_templates), [`list_tasks`](Client::list_tasks), [`create_task_batch`](Client::create_task_batch), [`get_task`](Client::get_task), [`toggle_task_pause`](Client::toggle_task_pause), [`cancel_task`](Client::cancel_task), [`list_task_batches`](Client::list_task_batches), [`get_task_batch`](Client::get_task_batch); idempotent [`pause_task`](Client::pause_task) and [`resume_task`](Client::resume_task) |
+//! | ZStack | [`get_upload_job_details`](Client::get_upload_job_details) (with the `405` fallback to the `GET` form) |
 //!
-//! Waiters: [`wait_for_diff`](Client::wait_for_diff),
-//! [`wait_for_task`](Client::wait_for_task),
-//! [`wait_for_batch`](Client::wait_for_batch),
-//! [`wait_for_rollout`](Client::wait_for_rollout) (see [`waiters`]).
+//! Waiters: [`Clanforge::wait_for_diff`], [`Client::wait_for_task`],
+//! [`Client::wait_for_batch`], [`Clanforge::wait_for_rollout`] (see
+//! [`waiters`]).
 //!
-//! Every method finds its method, path, auth scheme and retry class in the
-//! generated operation table of `cfp-model`, and carries a
-//! `#[doc(alias = "<operationId>")]`, so rustdoc's search finds it by the
-//! contract's name. Each operation is a pure request builder and a pure
-//! response parser; the client runs them through
-//! [`cfp_transport::Dispatcher`] (auth, timeouts, retries, tracing). No
-//! reqwest or hyper type appears in this crate's API.
+//! What a call sends is generated from the contract
+//! ([`params`](cfp_model::params): one struct per operation, pure, no I/O),
+//! and how its answer is read is each operation's [`Operation::parse`]: a
+//! user with their own HTTP stack can use both without a client. The client
+//! runs them through one ordered pipeline (headers, auth, timeouts, retries
+//! by retry class, tracing, redaction). No reqwest or hyper type appears in
+//! this crate's API.
 //!
 //! # Example
 //!
@@ -30,9 +42,8 @@
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Duration;
-//! use cfp_api::{Client, Error};
-//! use cfp_model::{CreateTaskBatch, FleetId, OperationId, TaskTemplateId};
-//! use cfp_transport::{ManualClock, MockResponse, MockTransport};
+//! use cfp_api::{Client, Error, ManualClock, MockResponse, MockTransport};
+//! use cfp_api::model::{CreateTaskBatch, FleetId, OperationId, TaskTemplateId};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let batch = |ok: u32| format!(r#"[{{"id": 7, "createdAt": 1763899990,
@@ -52,7 +63,7 @@
 //!     .build()?;
 //!
 //! let request = CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(2));
-//! let batch = client.create_task_batch(&request).await?;
+//! let batch = client.create_task_batch(request).send().await?;
 //! let done = client
 //!     .wait_for_batch(batch.id)
 //!     .wait(Duration::from_secs(600))
@@ -63,23 +74,46 @@
 //!
 //! // Invalid input is refused before anything is sent.
 //! let no_target = CreateTaskBatch::for_instances(TaskTemplateId(1), []);
-//! let e = client.create_task_batch(&no_target).await.unwrap_err();
+//! let e = client.create_task_batch(no_target).send().await.unwrap_err();
 //! assert!(e.is_invalid_input());
 //! assert_eq!(mock.calls(OperationId::CreateTaskBatch), 1);
 //! # Ok::<(), Error>(())
 //! # }).unwrap();
 //! ```
 
+mod answer;
 mod base_url;
 pub mod builder;
+mod call;
 mod client;
 pub mod error;
-mod operations;
+mod generated;
+mod ops;
+mod pipeline;
+mod redact;
+mod response;
+pub mod settings;
+mod tasks;
 pub mod waiters;
 
-pub use builder::{ClientBuilder, DEFAULT_CLANFORGE_URL, DEFAULT_TASK_URL};
-pub use client::Client;
+pub use answer::Answer;
+pub use builder::ClientBuilder;
+pub use call::{Call, Operation};
+pub use client::{Clanforge, Client};
 pub use error::{Error, ServiceError, TaskAction};
 pub use waiters::{
     Counts, FINAL_POLL_GRACE, PollPolicy, Progress, WaitError, WaitEvent, Waiter, Watched,
+};
+
+/// The wire types (ids, requests, responses, states), from `cfp-model`: one
+/// dependency is enough for SDK users.
+pub use cfp_model as model;
+pub use cfp_model::params;
+
+/// What tests and tools plug in: a scripted transport, clocks, randomness,
+/// retry policy and timeouts, from `cfp-transport`.
+pub use cfp_transport::{
+    Clock, Credentials, FixedRandom, ManualClock, MockResponse, MockTransport, RandomSource,
+    RecordedRequest, ReqwestTransport, RetryPolicy, SeededRandom, ThreadRandom, Timeouts,
+    TokioClock, Transport, TransportError, TransportErrorKind, human_duration,
 };

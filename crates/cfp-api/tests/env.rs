@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cfp_api::ClientBuilder;
-use cfp_model::{OperationId, Surface, TaskId};
-use cfp_transport::{MockResponse, MockTransport};
+use cfp_api::model::{OperationId, Surface, TaskId};
+use cfp_api::{MockResponse, MockTransport};
 use support::*;
 
 fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -69,7 +69,7 @@ async fn every_variable_is_read() {
         OperationId::GetTask,
         MockResponse::json(200, task_json(1, 1)),
     );
-    client.get_task(TaskId(1)).await.unwrap();
+    client.get_task(TaskId(1)).send().await.unwrap();
     let sent = mock.last_request().unwrap();
     assert_eq!(sent.uri, "http://127.0.0.1:2/v3/applicationInstance/task/1");
     assert_eq!(sent.header("private-token"), Some(TOKEN));
@@ -96,7 +96,8 @@ fn a_key_without_its_secret_is_a_configuration_error() {
     assert!(e.is_invalid_input());
     assert_eq!(
         e.to_string(),
-        "clanforge credentials: CFP_CLANFORGE_KEY is set but CFP_CLANFORGE_SECRET is not"
+        "clanforge credentials: clanforge key (CFP_CLANFORGE_KEY) is set but clanforge secret \
+         (CFP_CLANFORGE_SECRET) is not: Clanforge needs both"
     );
     // Settings given after the environment override it.
     ClientBuilder::from_lookup(lookup(&[("CFP_CLANFORGE_KEY", KEY)]))

@@ -8,15 +8,14 @@ mod support;
 
 use std::sync::Arc;
 
-use cfp_api::{Client, Error};
-use cfp_model::clanforge::{CreateImageDiff, GetImageDiffStatus, GetImageStatus, RetryImageDiff};
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{
+use cfp_api::model::params::GetUploadJobDetailsParams;
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, JobState,
     MachineId, OperationId, Surface, TaskBatchId, TaskId, TaskResultCode, TaskTemplateId,
     ZStackImageId,
 };
-use cfp_transport::{MockResponse, MockTransport, RecordedRequest};
+use cfp_api::{Call, Client, Error};
+use cfp_api::{MockResponse, MockTransport, RecordedRequest};
 use support::*;
 
 fn only_request(mock: &MockTransport) -> RecordedRequest {
@@ -63,12 +62,9 @@ async fn create_image_diff() {
     );
     let job = rig
         .client
-        .create_image_diff(&CreateImageDiff {
-            account_service_id: AccountServiceId(1),
-            image_id: ImageId(22),
-            machine_id: MachineId(333),
-            diff_id: None,
-        })
+        .clanforge(AccountServiceId(1))
+        .create_image_diff(ImageId(22), MachineId(333))
+        .send()
         .await
         .unwrap();
     assert_eq!(job.diff_id, DiffId(218_595));
@@ -94,10 +90,9 @@ async fn retry_image_diff() {
     );
     let job = rig
         .client
-        .retry_image_diff(RetryImageDiff {
-            account_service_id: AccountServiceId(1),
-            diff_id: DiffId(218_595),
-        })
+        .clanforge(AccountServiceId(1))
+        .retry_image_diff(DiffId(218_595))
+        .send()
         .await
         .unwrap();
     assert_eq!(job.state(), JobState::Pending);
@@ -125,15 +120,17 @@ async fn image_diff_status() {
     );
     let status = rig
         .client
-        .image_diff_status(GetImageDiffStatus {
-            account_service_id: AccountServiceId(1),
-            diff_id: DiffId(218_595),
-            info: true,
-        })
+        .clanforge(AccountServiceId(1))
+        .get_image_diff_status(DiffId(218_595))
+        .info(true)
+        .send()
         .await
         .unwrap();
     assert_eq!(status.job.state(), JobState::Complete);
-    assert_eq!(status.game.unwrap().name.as_deref(), Some("Demo Game"));
+    assert_eq!(
+        status.game.clone().unwrap().name.as_deref(),
+        Some("Demo Game")
+    );
     let r = only_request(&rig.mock);
     assert_eq!(
         r.uri,
@@ -159,15 +156,14 @@ async fn image_status() {
         .respond(OperationId::GetImageStatus, MockResponse::json(200, body));
     let status = rig
         .client
-        .image_status(GetImageStatus {
-            account_service_id: AccountServiceId(1),
-            image_id: ImageId(22),
-            detail: true,
-        })
+        .clanforge(AccountServiceId(1))
+        .get_image_status(ImageId(22))
+        .detail(true)
+        .send()
         .await
         .unwrap();
     assert_eq!(status.counts().pending, 1);
-    assert_eq!(status.fleets.unwrap().len(), 1);
+    assert_eq!(status.fleets.as_ref().unwrap().len(), 1);
     let r = only_request(&rig.mock);
     assert_eq!(
         r.uri,
@@ -183,7 +179,7 @@ async fn task_templates() {
         OperationId::ListTaskTemplates,
         MockResponse::json(200, TEMPLATES),
     );
-    let templates = rig.client.task_templates().await.unwrap();
+    let templates = rig.client.list_task_templates().send().await.unwrap();
     assert_eq!(templates.len(), 2);
     assert_eq!(templates[0].actions[0].action_type, "restart");
     let r = only_request(&rig.mock);
@@ -205,7 +201,7 @@ async fn list_tasks() {
             format!("[{}, {}]", task_json(41, 127), task_json(42, 1)),
         ),
     );
-    let tasks = rig.client.list_tasks().await.unwrap();
+    let tasks = rig.client.list_tasks().send().await.unwrap();
     assert_eq!(tasks.len(), 2);
     assert_eq!(tasks[0].result_code, TaskResultCode::Done);
     let r = only_request(&rig.mock);
@@ -222,7 +218,12 @@ async fn create_task_batch() {
     );
     let request =
         CreateTaskBatch::for_instances(TaskTemplateId(1), [41, 42, 43].map(ApplicationInstanceId));
-    let batch = rig.client.create_task_batch(&request).await.unwrap();
+    let batch = rig
+        .client
+        .create_task_batch(request.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(batch.id, TaskBatchId(7));
     let r = only_request(&rig.mock);
     assert_eq!(r.method, http::Method::POST);
@@ -241,7 +242,8 @@ async fn an_invalid_batch_is_never_sent() {
     let rig = rig();
     let e = rig
         .client
-        .create_task_batch(&CreateTaskBatch::for_fleet(TaskTemplateId(0), FleetId(2)))
+        .create_task_batch(CreateTaskBatch::for_fleet(TaskTemplateId(0), FleetId(2)))
+        .send()
         .await
         .unwrap_err();
     assert!(e.is_invalid_input(), "{e}");
@@ -256,7 +258,7 @@ async fn get_task() {
         OperationId::GetTask,
         MockResponse::json(200, task_json(42, 1)),
     );
-    let task = rig.client.get_task(TaskId(42)).await.unwrap();
+    let task = rig.client.get_task(TaskId(42)).send().await.unwrap();
     assert_eq!(task.id, TaskId(42));
     let r = only_request(&rig.mock);
     assert_eq!(r.method, http::Method::GET);
@@ -271,7 +273,12 @@ async fn toggle_task_pause() {
         OperationId::ToggleTaskPause,
         MockResponse::json(200, format!("[{}]", task_json(42, 2))),
     );
-    let task = rig.client.toggle_task_pause(TaskId(42)).await.unwrap();
+    let task = rig
+        .client
+        .toggle_task_pause(TaskId(42))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(task.result_code, TaskResultCode::Paused);
     let r = only_request(&rig.mock);
     assert_eq!(r.method, http::Method::PUT);
@@ -287,7 +294,7 @@ async fn cancel_task() {
         OperationId::CancelTask,
         MockResponse::json(200, format!("[{}]", task_json(43, 125))),
     );
-    let task = rig.client.cancel_task(TaskId(43)).await.unwrap();
+    let task = rig.client.cancel_task(TaskId(43)).send().await.unwrap();
     assert_eq!(task.result_code, TaskResultCode::Cancelled);
     let r = only_request(&rig.mock);
     assert_eq!(r.method, http::Method::DELETE);
@@ -302,7 +309,7 @@ async fn list_task_batches() {
         OperationId::ListTaskBatches,
         MockResponse::json(200, format!("[{}]", batch_json(1, 0, 0, 3))),
     );
-    let batches = rig.client.list_task_batches().await.unwrap();
+    let batches = rig.client.list_task_batches().send().await.unwrap();
     assert_eq!(batches[0].num_tasks_ok, 1);
     let r = only_request(&rig.mock);
     assert_eq!(r.uri, "https://task.test/v3/applicationInstance/taskBatch");
@@ -316,7 +323,12 @@ async fn get_task_batch() {
         OperationId::GetTaskBatch,
         MockResponse::json(200, batch_json(2, 0, 1, 3)),
     );
-    let batch = rig.client.get_task_batch(TaskBatchId(7)).await.unwrap();
+    let batch = rig
+        .client
+        .get_task_batch(TaskBatchId(7))
+        .send()
+        .await
+        .unwrap();
     assert!(batch.has_failures());
     let r = only_request(&rig.mock);
     assert_eq!(
@@ -326,12 +338,11 @@ async fn get_task_batch() {
     assert_common_headers(&r, Surface::Task);
 }
 
-fn upload_request() -> GetUploadJobDetails {
-    let mut r =
-        GetUploadJobDetails::new(ZStackImageId::new("ccf943310d86335bb3d2511ca8e14137").unwrap());
-    r.system_tags = vec!["resumable::true".into()];
-    r.user_tags = vec!["release-1.4.2".into(), "second tag".into()];
-    r
+fn upload_request(client: &Client) -> Call<GetUploadJobDetailsParams> {
+    client
+        .get_upload_job_details(ZStackImageId::new("ccf943310d86335bb3d2511ca8e14137").unwrap())
+        .system_tags(["resumable::true"])
+        .user_tags(["release-1.4.2", "second tag"])
 }
 
 #[tokio::test]
@@ -341,11 +352,7 @@ async fn upload_job_details_sends_the_documented_put() {
         OperationId::GetUploadJobDetails,
         MockResponse::json(200, UPLOAD_JOBS),
     );
-    let details = rig
-        .client
-        .upload_job_details(&upload_request())
-        .await
-        .unwrap();
+    let details = upload_request(&rig.client).send().await.unwrap();
     assert_eq!(
         details.existing_job_details[0].offset.unwrap().get(),
         45_298_483_200_000_000
@@ -377,11 +384,7 @@ async fn upload_job_details_falls_back_to_get_after_405_and_remembers_it() {
             OperationId::GetUploadJobDetailsByQuery,
             MockResponse::json(200, UPLOAD_JOBS),
         );
-    let details = rig
-        .client
-        .upload_job_details(&upload_request())
-        .await
-        .unwrap();
+    let details = upload_request(&rig.client).send().await.unwrap();
     assert_eq!(details.existing_job_details.len(), 1);
     let sent = rig.mock.requests();
     assert_eq!(sent.len(), 2);
@@ -394,18 +397,15 @@ async fn upload_job_details_falls_back_to_get_after_405_and_remembers_it() {
     assert_eq!(
         sent[1].uri,
         "http://zstack.test:8080/zstack/v1/images/upload-job/details/ccf943310d86335bb3d2511ca8e14137\
-         ?systemTags=resumable%3A%3Atrue&userTags=release-1.4.2&userTags=second+tag"
+         ?systemTags=resumable%3A%3Atrue&userTags=release-1.4.2&userTags=second%20tag"
     );
     assert!(sent[1].body.is_empty());
     assert_common_headers(&sent[1], Surface::ZStack);
 
     // Remembered, by this client and its clones: the PUT is not tried again.
     let clone = rig.client.clone();
-    clone.upload_job_details(&upload_request()).await.unwrap();
-    rig.client
-        .upload_job_details(&upload_request())
-        .await
-        .unwrap();
+    upload_request(&clone).send().await.unwrap();
+    upload_request(&rig.client).send().await.unwrap();
     assert_eq!(rig.mock.calls(OperationId::GetUploadJobDetails), 1);
     assert_eq!(rig.mock.calls(OperationId::GetUploadJobDetailsByQuery), 3);
 }
@@ -419,11 +419,7 @@ async fn a_405_on_the_get_form_is_an_http_error_not_a_loop() {
             OperationId::GetUploadJobDetailsByQuery,
             MockResponse::status(405),
         );
-    let e = rig
-        .client
-        .upload_job_details(&upload_request())
-        .await
-        .unwrap_err();
+    let e = upload_request(&rig.client).send().await.unwrap_err();
     assert_eq!(e.status(), Some(405));
     assert_eq!(e.operation(), Some(OperationId::GetUploadJobDetailsByQuery));
     assert_eq!(rig.mock.total_calls(), 2);
@@ -440,11 +436,7 @@ async fn a_zstack_error_in_a_200_is_a_service_error() {
         OperationId::GetUploadJobDetails,
         MockResponse::json(200, body),
     );
-    let e = rig
-        .client
-        .upload_job_details(&upload_request())
-        .await
-        .unwrap_err();
+    let e = upload_request(&rig.client).send().await.unwrap_err();
     assert!(matches!(e, Error::Service { status: 200, .. }), "{e:?}");
     assert!(e.to_string().contains("SYS.1001"));
     assert!(e.to_string().contains("caused by SYS.1000"));
@@ -460,7 +452,7 @@ async fn a_base_url_path_prefix_is_kept() {
         .build()
         .unwrap();
     mock.respond(OperationId::ListTasks, MockResponse::json(200, "[]"));
-    client.list_tasks().await.unwrap();
+    client.list_tasks().send().await.unwrap();
     assert_eq!(
         only_request(&mock).uri,
         "http://127.0.0.1:9999/sim/v3/applicationInstance/task"
@@ -486,10 +478,7 @@ async fn default_urls_are_the_vendors_and_zstack_has_none() {
         Some("https://api.i3d.net")
     );
     assert_eq!(client.base_url(Surface::ZStack), None);
-    let e = client
-        .upload_job_details(&upload_request())
-        .await
-        .unwrap_err();
+    let e = upload_request(&client).send().await.unwrap_err();
     assert!(e.is_invalid_input());
     assert_eq!(
         e.to_string(),
@@ -505,18 +494,17 @@ async fn a_surface_without_credentials_sends_nothing() {
         .transport(Arc::new(mock.clone()))
         .build()
         .unwrap();
-    let e = client.get_task(TaskId(1)).await.unwrap_err();
+    let e = client.get_task(TaskId(1)).send().await.unwrap_err();
     assert!(e.is_invalid_input());
     assert_eq!(
         e.to_string(),
         "getTask: task token: not set (CFP_TASK_TOKEN)"
     );
     let e = client
-        .image_status(GetImageStatus {
-            account_service_id: AccountServiceId(1),
-            image_id: ImageId(2),
-            detail: false,
-        })
+        .clanforge(AccountServiceId(1))
+        .get_image_status(ImageId(2))
+        .detail(false)
+        .send()
         .await
         .unwrap_err();
     assert!(e.is_invalid_input());
@@ -527,13 +515,16 @@ async fn a_surface_without_credentials_sends_nothing() {
 async fn zero_ids_are_invalid_input() {
     let rig = rig();
     for e in [
-        rig.client.get_task(TaskId(0)).await.unwrap_err(),
-        rig.client.get_task_batch(TaskBatchId(0)).await.unwrap_err(),
+        rig.client.get_task(TaskId(0)).send().await.unwrap_err(),
         rig.client
-            .retry_image_diff(RetryImageDiff {
-                account_service_id: AccountServiceId(0),
-                diff_id: DiffId(1),
-            })
+            .get_task_batch(TaskBatchId(0))
+            .send()
+            .await
+            .unwrap_err(),
+        rig.client
+            .clanforge(AccountServiceId(0))
+            .retry_image_diff(DiffId(1))
+            .send()
             .await
             .unwrap_err(),
     ] {
@@ -552,7 +543,7 @@ async fn the_user_agent_can_name_the_caller() {
         .build()
         .unwrap();
     mock.respond(OperationId::ListTasks, MockResponse::json(200, "[]"));
-    client.list_tasks().await.unwrap();
+    client.list_tasks().send().await.unwrap();
     assert_eq!(
         only_request(&mock).header("user-agent").unwrap(),
         format!("cfp/{} cfp-cli/9.9.9", env!("CARGO_PKG_VERSION"))

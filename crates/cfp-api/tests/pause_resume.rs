@@ -6,9 +6,9 @@
 
 mod support;
 
+use cfp_api::model::{OperationId, TaskId, TaskResultCode};
 use cfp_api::{Error, TaskAction};
-use cfp_model::{OperationId, TaskId, TaskResultCode};
-use cfp_transport::{MockResponse, TransportError};
+use cfp_api::{MockResponse, TransportError};
 use support::*;
 
 const ID: TaskId = TaskId(42);

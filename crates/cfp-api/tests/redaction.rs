@@ -10,8 +10,8 @@ mod support;
 use std::time::Duration;
 
 use cfp_api::Client;
-use cfp_model::{OperationId, Surface, TaskId};
-use cfp_transport::{Credentials, MockResponse};
+use cfp_api::model::{OperationId, Surface, TaskId};
+use cfp_api::{Credentials, MockResponse};
 use support::exercise::exercise_everything;
 use support::*;
 
@@ -185,26 +185,35 @@ async fn credentials_echoed_by_a_server_are_redacted_from_errors() {
         ),
     );
     let errors = [
-        rig.client.list_tasks().await.map(|_| ()).unwrap_err(),
+        rig.client
+            .list_tasks()
+            .send()
+            .await
+            .map(|_| ())
+            .unwrap_err(),
         rig.client
             .get_task(TaskId(1))
-            .await
-            .map(|_| ())
-            .unwrap_err(),
-        rig.client.task_templates().await.map(|_| ()).unwrap_err(),
-        rig.client
-            .image_status(cfp_model::clanforge::GetImageStatus {
-                account_service_id: cfp_model::AccountServiceId(1),
-                image_id: cfp_model::ImageId(1),
-                detail: false,
-            })
+            .send()
             .await
             .map(|_| ())
             .unwrap_err(),
         rig.client
-            .upload_job_details(&cfp_model::zstack::GetUploadJobDetails::new(
-                cfp_model::ZStackImageId::new("img").unwrap(),
-            ))
+            .list_task_templates()
+            .send()
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        rig.client
+            .clanforge(cfp_api::model::AccountServiceId(1))
+            .get_image_status(cfp_api::model::ImageId(1))
+            .detail(false)
+            .send()
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        rig.client
+            .get_upload_job_details(cfp_api::model::ZStackImageId::new("img").unwrap())
+            .send()
             .await
             .map(|_| ())
             .unwrap_err(),

@@ -9,13 +9,12 @@ mod support;
 
 use std::time::Duration;
 
-use cfp_api::{Client, Error};
-use cfp_model::clanforge::CreateImageDiff;
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, CreateTaskBatch, FleetId, ImageId, MachineId, OperationId, RetryClass,
     TaskId, TaskTemplateId,
 };
-use cfp_transport::{MockResponse, RetryPolicy, Timeouts, TransportError, TransportErrorKind};
+use cfp_api::{Client, Error};
+use cfp_api::{MockResponse, RetryPolicy, Timeouts, TransportError, TransportErrorKind};
 use support::*;
 
 /// One operation of each retry class, called through the client.
@@ -53,20 +52,18 @@ impl Call {
 
     async fn run(self, client: &Client) -> Result<(), Error> {
         match self {
-            Call::GetTask => client.get_task(TaskId(1)).await.map(drop),
-            Call::CancelTask => client.cancel_task(TaskId(1)).await.map(drop),
-            Call::Toggle => client.toggle_task_pause(TaskId(1)).await.map(drop),
+            Call::GetTask => client.get_task(TaskId(1)).send().await.map(drop),
+            Call::CancelTask => client.cancel_task(TaskId(1)).send().await.map(drop),
+            Call::Toggle => client.toggle_task_pause(TaskId(1)).send().await.map(drop),
             Call::CreateBatch => client
-                .create_task_batch(&CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(2)))
+                .create_task_batch(CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(2)))
+                .send()
                 .await
                 .map(drop),
             Call::CreateDiff => client
-                .create_image_diff(&CreateImageDiff {
-                    account_service_id: AccountServiceId(1),
-                    image_id: ImageId(2),
-                    machine_id: MachineId(3),
-                    diff_id: None,
-                })
+                .clanforge(AccountServiceId(1))
+                .create_image_diff(ImageId(2), MachineId(3))
+                .send()
                 .await
                 .map(drop),
         }
@@ -204,13 +201,13 @@ async fn retry_after_seconds_is_honoured() {
             OperationId::GetTask,
             MockResponse::json(200, task_json(1, 1)),
         );
-    rig.client.get_task(TaskId(1)).await.unwrap();
+    rig.client.get_task(TaskId(1)).send().await.unwrap();
     assert_eq!(rig.clock.completed_sleeps(), [Duration::from_secs(9)]);
 }
 
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_honoured() {
-    use cfp_transport::Clock as _;
+    use cfp_api::Clock as _;
     let rig = rig();
     let at = rig.clock.wall_now() + Duration::from_secs(20);
     let date = http::HeaderValue::from_str(&httpdate::fmt_http_date(at)).unwrap();
@@ -220,7 +217,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
             MockResponse::status(503).header(http::header::RETRY_AFTER, date),
         )
         .respond(OperationId::ListTasks, MockResponse::json(200, "[]"));
-    rig.client.list_tasks().await.unwrap();
+    rig.client.list_tasks().send().await.unwrap();
     assert_eq!(rig.clock.completed_sleeps(), [Duration::from_secs(20)]);
 }
 
@@ -236,7 +233,7 @@ async fn a_retry_after_past_the_budget_returns_the_error_with_it() {
             OperationId::GetTask,
             MockResponse::json(200, task_json(1, 1)),
         );
-    let e = rig.client.get_task(TaskId(1)).await.unwrap_err();
+    let e = rig.client.get_task(TaskId(1)).send().await.unwrap_err();
     assert_eq!(e.status(), Some(429));
     assert_eq!(e.retry_after(), Some(Duration::from_secs(3600)));
     assert!(e.is_retryable());
@@ -255,7 +252,7 @@ async fn the_total_timeout_bounds_a_safe_call() {
         .unwrap();
     mock.respond(OperationId::GetTask, MockResponse::hang());
     let start = clock.elapsed();
-    let e = client.get_task(TaskId(1)).await.unwrap_err();
+    let e = client.get_task(TaskId(1)).send().await.unwrap_err();
     assert!(e.is_timeout());
     assert!(clock.elapsed() - start <= Duration::from_secs(50));
     assert_eq!(mock.calls(OperationId::GetTask), 2);
@@ -270,6 +267,6 @@ async fn the_retry_policy_is_configurable() {
         .build()
         .unwrap();
     mock.respond(OperationId::GetTask, MockResponse::status(503));
-    client.get_task(TaskId(1)).await.unwrap_err();
+    client.get_task(TaskId(1)).send().await.unwrap_err();
     assert_eq!(mock.calls(OperationId::GetTask), 1);
 }

@@ -15,8 +15,8 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use cfp_api::Client;
-use cfp_model::TaskId;
-use cfp_transport::{ReqwestTransport, RetryPolicy};
+use cfp_api::model::TaskId;
+use cfp_api::{ReqwestTransport, RetryPolicy};
 use support::exercise::exercise_everything;
 use support::*;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -78,7 +78,7 @@ async fn a_trace_capture_of_every_kind_of_call_holds_no_secret() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let e = real.get_task(TaskId(1)).await.unwrap_err();
+    let e = real.get_task(TaskId(1)).send().await.unwrap_err();
     tracing::error!(error = %e, debug = ?e, "reported");
 
     let text = capture.text();

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
-use cfp_model::{OperationId, TaskId};
-use cfp_transport::MockResponse;
+use cfp_api::MockResponse;
+use cfp_api::model::{OperationId, TaskId};
 use support::*;
 use tracing::Subscriber;
 use tracing::field::{Field, Visit};
@@ -82,8 +82,8 @@ async fn each_call_is_one_span_with_its_fields() {
     rig.mock
         .respond(OperationId::ListTasks, MockResponse::status(404));
 
-    rig.client.get_task(TaskId(42)).await.unwrap();
-    rig.client.list_tasks().await.unwrap_err();
+    rig.client.get_task(TaskId(42)).send().await.unwrap();
+    rig.client.list_tasks().send().await.unwrap_err();
 
     let all = spans.all();
     assert_eq!(all.len(), 2, "{all:#?}");
@@ -114,10 +114,11 @@ async fn a_transport_failure_is_recorded_as_an_error_field() {
     rig.mock
         .respond(OperationId::CreateTaskBatch, MockResponse::hang());
     rig.client
-        .create_task_batch(&cfp_model::CreateTaskBatch::for_fleet(
+        .create_task_batch(cfp_model::CreateTaskBatch::for_fleet(
             cfp_model::TaskTemplateId(1),
             cfp_model::FleetId(2),
         ))
+        .send()
         .await
         .unwrap_err();
     let all = spans.all();

@@ -9,9 +9,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cfp_api::model::{AccountServiceId, DiffId, ImageId, OperationId, TaskBatchId, TaskId};
+use cfp_api::{Clock as _, ManualClock, MockResponse};
 use cfp_api::{PollPolicy, WaitError, WaitEvent};
-use cfp_model::{AccountServiceId, DiffId, ImageId, OperationId, TaskBatchId, TaskId};
-use cfp_transport::{Clock as _, ManualClock, MockResponse};
 use futures_util::{FutureExt as _, StreamExt as _};
 use support::*;
 
@@ -50,7 +50,8 @@ async fn run_job(secs: u64, policy: PollPolicy) -> (usize, f64) {
     let eta = script_job(&rig, secs);
     let done = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .poll_policy(policy)
         .wait(DEADLINE)
         .await
@@ -112,7 +113,8 @@ async fn without_hints_backoff_grows_and_restarts_on_progress() {
         ],
     );
     rig.client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(DEADLINE)
         .await
         .unwrap();
@@ -140,7 +142,8 @@ async fn progress_is_reported_on_every_change_and_only_then() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     rig.client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .on_progress(move |p| {
             log.lock()
                 .unwrap()
@@ -169,7 +172,8 @@ async fn a_failed_or_squashed_diff_ends_unsuccessfully_with_the_job() {
     );
     let e = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(DEADLINE)
         .await
         .unwrap_err();
@@ -187,7 +191,8 @@ async fn a_failed_or_squashed_diff_ends_unsuccessfully_with_the_job() {
     );
     let e = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(DEADLINE)
         .await
         .unwrap_err();
@@ -204,7 +209,8 @@ async fn the_deadline_stops_the_wait_with_the_last_object() {
     let start = rig.clock.elapsed();
     let e = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(Duration::from_secs(60))
         .await
         .unwrap_err();
@@ -378,7 +384,8 @@ async fn a_rollout_is_ready_when_nothing_is_pending() {
     script(&rig);
     let s = rig
         .client
-        .wait_for_rollout(ASID, ImageId(22))
+        .clanforge(ASID)
+        .wait_for_rollout(ImageId(22))
         .wait(DEADLINE)
         .await
         .unwrap();
@@ -388,7 +395,8 @@ async fn a_rollout_is_ready_when_nothing_is_pending() {
     script(&rig);
     let e = rig
         .client
-        .wait_for_rollout(ASID, ImageId(22))
+        .clanforge(ASID)
+        .wait_for_rollout(ImageId(22))
         .fail_on_failed(true)
         .detail(true)
         .wait(DEADLINE)
@@ -484,10 +492,16 @@ fn wait_errors_are_send_and_sync_and_futures_are_send() {
     fn send<T: Send>(_: &T) {}
     send_sync::<WaitError<cfp_model::Task>>();
     let rig = support::rig();
-    send(&rig.client.wait_for_diff(ASID, DIFF).wait(DEADLINE));
     send(
         &rig.client
-            .wait_for_rollout(ASID, ImageId(1))
+            .clanforge(ASID)
+            .wait_for_diff(DIFF)
+            .wait(DEADLINE),
+    );
+    send(
+        &rig.client
+            .clanforge(ASID)
+            .wait_for_rollout(ImageId(1))
             .into_stream(DEADLINE),
     );
 }
@@ -510,7 +524,8 @@ async fn an_outage_longer_than_the_clients_retries_does_not_end_the_wait() {
         .respond_sequence(OperationId::GetImageDiffStatus, answers);
     let done = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(DEADLINE)
         .await
         .unwrap();
@@ -528,7 +543,8 @@ async fn an_outage_until_the_deadline_ends_with_the_last_object_seen() {
     let start = rig.clock.elapsed();
     let e = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(Duration::from_secs(120))
         .await
         .unwrap_err();
@@ -544,7 +560,8 @@ async fn an_outage_with_nothing_ever_seen_ends_with_the_last_error() {
         .respond(OperationId::GetImageDiffStatus, unavailable());
     let e = rig
         .client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(Duration::from_secs(60))
         .await
         .unwrap_err();
@@ -572,7 +589,8 @@ async fn a_poll_that_hangs_does_not_carry_the_wait_past_its_deadline() {
     );
     let start = tokio::time::Instant::now();
     let e = client
-        .wait_for_diff(ASID, DIFF)
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
         .wait(Duration::from_secs(10))
         .await
         .unwrap_err();

@@ -9,65 +9,9 @@ use serde_json::Value;
 
 use crate::collections::IdMap;
 use crate::decode::{DecodeError, decode_error};
-use crate::ids::{AccountServiceId, DiffId, FleetId, GameId, ImageId, MachineId, RegionId};
+use crate::ids::{DiffId, FleetId, GameId, ImageId, MachineId, RegionId};
 use crate::job::{Job, JobFields, clanforge_job, job_methods};
 pub use crate::job::{JobState, UnknownJobState};
-
-// ---------------------------------------------------------------------------
-// Requests
-
-/// Parameters of `GET /cfp/v1/imagediff/create`: start a difference analysis
-/// between the latest version of an image and a machine's current files.
-///
-/// With `diff_id` set, Clanforge retries that (complete or failed) diff
-/// instead of creating a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateImageDiff {
-    /// The project.
-    #[serde(rename = "accountserviceid")]
-    pub account_service_id: AccountServiceId,
-    /// The game image to diff.
-    #[serde(rename = "imageid")]
-    pub image_id: ImageId,
-    /// The machine whose files are compared.
-    #[serde(rename = "machineid")]
-    pub machine_id: MachineId,
-    /// Retry this diff instead of creating a new one.
-    #[serde(rename = "diffid", default, skip_serializing_if = "Option::is_none")]
-    pub diff_id: Option<DiffId>,
-}
-
-/// Parameters of `GET /cfp/v1/imagediff/{diffid}/retry`: recalculate a
-/// complete or failed diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryImageDiff {
-    /// The project.
-    pub account_service_id: AccountServiceId,
-    /// The diff to recalculate.
-    pub diff_id: DiffId,
-}
-
-/// Parameters of `GET /cfp/v1/imagediff/{diffid}/status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GetImageDiffStatus {
-    /// The project.
-    pub account_service_id: AccountServiceId,
-    /// The diff.
-    pub diff_id: DiffId,
-    /// Ask for the game, image and machine objects (`diff_info=1`).
-    pub info: bool,
-}
-
-/// Parameters of `GET /cfp/v2/project/{accountserviceid}/image/{imageid}/status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GetImageStatus {
-    /// The project.
-    pub account_service_id: AccountServiceId,
-    /// The image.
-    pub image_id: ImageId,
-    /// Ask for per-fleet and per-region counts (`detail=true`).
-    pub detail: bool,
-}
 
 // ---------------------------------------------------------------------------
 // Diff jobs

@@ -45,6 +45,7 @@ pub mod ids;
 pub mod job;
 pub mod number;
 pub mod operation;
+pub mod params;
 pub mod task;
 pub mod time;
 pub mod zstack;
@@ -66,4 +67,4 @@ pub use task::{
     CreateTaskBatch, Task, TaskApiError, TaskBatch, TaskCategory, TaskResultCode, TaskTemplate,
 };
 pub use time::{TimeForm, UnixTime};
-pub use zstack::{UploadJob, UploadJobDetails, ZStackError};
+pub use zstack::{UploadJob, UploadJobDetails, UploadJobDetailsBody, ZStackError};

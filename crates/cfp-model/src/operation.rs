@@ -117,6 +117,8 @@ pub enum Method {
     Post,
     /// PUT.
     Put,
+    /// PATCH.
+    Patch,
     /// DELETE.
     Delete,
 }
@@ -128,8 +130,22 @@ impl Method {
             Self::Get => "GET",
             Self::Post => "POST",
             Self::Put => "PUT",
+            Self::Patch => "PATCH",
             Self::Delete => "DELETE",
         }
+    }
+
+    /// The method named `name` (upper case, as on the wire), if the
+    /// contract uses it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            "PATCH" => Self::Patch,
+            "DELETE" => Self::Delete,
+            _ => return None,
+        })
     }
 }
 

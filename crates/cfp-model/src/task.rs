@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::ids::{
     ApplicationInstanceId, EntityId, FleetId, RegionId, TaskBatchId, TaskId, TaskTemplateId,
 };
+use crate::params::{ParamError, RequestBody};
 use crate::time::{TimeForm, UnixTime};
 
 // ---------------------------------------------------------------------------
@@ -515,22 +516,9 @@ pub struct CreateTaskBatch {
     pub task_action_param: Vec<TaskActionParam>,
 }
 
-/// A request that would be refused; caught before anything is sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {field}: {reason}")]
-pub struct InvalidRequest {
-    /// The offending field, by its wire name.
-    pub field: String,
-    /// What is wrong and, where possible, what to do.
-    pub reason: String,
-}
-
-impl InvalidRequest {
-    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            reason: reason.into(),
-        }
+impl RequestBody for CreateTaskBatch {
+    fn check(&self) -> Result<(), ParamError> {
+        self.validate()
     }
 }
 
@@ -598,9 +586,9 @@ impl CreateTaskBatch {
     }
 
     /// Checks what the vendor would refuse with a 422, before sending.
-    pub fn validate(&self) -> Result<(), InvalidRequest> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         if self.task_template_id.get() == 0 {
-            return Err(InvalidRequest::new(
+            return Err(ParamError::new(
                 "taskTemplateId",
                 "must be a positive id (see `cfp task templates`)",
             ));
@@ -610,7 +598,7 @@ impl CreateTaskBatch {
             && self.region_id.is_none()
             && self.labels.is_empty()
         {
-            return Err(InvalidRequest::new(
+            return Err(ParamError::new(
                 "applicationInstanceIds",
                 "no target: give application instance ids, a fleet, a region or labels",
             ));
@@ -618,23 +606,23 @@ impl CreateTaskBatch {
         let mut seen = BTreeSet::new();
         for id in &self.application_instance_ids {
             if id.get() == 0 {
-                return Err(InvalidRequest::new(
+                return Err(ParamError::new(
                     "applicationInstanceIds",
                     "ids must be positive",
                 ));
             }
             if !seen.insert(*id) {
-                return Err(InvalidRequest::new(
+                return Err(ParamError::new(
                     "applicationInstanceIds",
                     format!("instance {id} is listed twice"),
                 ));
             }
         }
         if self.fleet_id.is_some_and(|f| f.get() == 0) {
-            return Err(InvalidRequest::new("fleetId", "must be a positive id"));
+            return Err(ParamError::new("fleetId", "must be a positive id"));
         }
         if self.region_id.is_some_and(|r| r.get() == 0) {
-            return Err(InvalidRequest::new("regionId", "must be a positive id"));
+            return Err(ParamError::new("regionId", "must be a positive id"));
         }
         for label in &self.labels {
             check_label(label)?;
@@ -642,14 +630,14 @@ impl CreateTaskBatch {
         if let Some(at) = self.execute_at
             && at.as_secs() < 0
         {
-            return Err(InvalidRequest::new(
+            return Err(ParamError::new(
                 "executeAt",
                 "must be a time after 1970-01-01T00:00:00Z",
             ));
         }
         for p in &self.task_action_param {
             if p.param_name.trim().is_empty() {
-                return Err(InvalidRequest::new(
+                return Err(ParamError::new(
                     "taskActionParam",
                     "a parameter name is empty",
                 ));
@@ -659,14 +647,14 @@ impl CreateTaskBatch {
     }
 }
 
-fn check_label(label: &Label) -> Result<(), InvalidRequest> {
+fn check_label(label: &Label) -> Result<(), ParamError> {
     let key = &label.key;
     let key_ok = key.starts_with(|c: char| c.is_ascii_lowercase())
         && key
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !key_ok {
-        return Err(InvalidRequest::new(
+        return Err(ParamError::new(
             "labels",
             format!(
                 "label key {key:?} must start with a lowercase letter and hold only lowercase letters, digits, '-' and '_'"
@@ -674,7 +662,7 @@ fn check_label(label: &Label) -> Result<(), InvalidRequest> {
         ));
     }
     if label.value.chars().count() > 150 {
-        return Err(InvalidRequest::new(
+        return Err(ParamError::new(
             "labels",
             format!("the value of label {key:?} is longer than 150 characters"),
         ));

@@ -8,39 +8,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::decode::{DecodeError, decode};
-use crate::ids::ZStackImageId;
 use crate::number::ExactU64;
 
-/// Parameters of `GetUploadImageJobDetails`
-/// (`PUT /zstack/v1/images/upload-job/details/{imageId}`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetUploadJobDetails {
-    /// The image, as a path segment.
-    pub image_id: ZStackImageId,
-    /// System tags.
-    pub system_tags: Vec<String>,
-    /// User tags.
-    pub user_tags: Vec<String>,
-}
-
-impl GetUploadJobDetails {
-    /// Details of `image_id`'s upload jobs, with no tags.
-    pub fn new(image_id: ZStackImageId) -> Self {
-        Self {
-            image_id,
-            system_tags: Vec::new(),
-            user_tags: Vec::new(),
-        }
-    }
-
-    /// The JSON body of the documented `PUT` form.
-    pub fn body(&self) -> UploadJobDetailsBody {
-        UploadJobDetailsBody {
-            system_tags: self.system_tags.clone(),
-            user_tags: self.user_tags.clone(),
-        }
-    }
-}
+impl crate::params::RequestBody for UploadJobDetailsBody {}
 
 /// The JSON body of the `PUT` form: `{"systemTags": [...], "userTags": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

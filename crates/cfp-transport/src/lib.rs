@@ -81,16 +81,52 @@ pub use transport::{Attempt, Transport};
 
 use std::time::Duration;
 
-/// A duration for messages: `30s`, `250ms`, `1.5s`.
-pub(crate) fn fmt_duration(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{}s", d.as_secs())
-    } else if d.as_secs() == 0 {
-        format!("{}ms", d.as_millis())
-    } else {
-        let secs = format!("{:.3}", d.as_secs_f64());
-        format!("{}s", secs.trim_end_matches('0'))
+/// A duration as people write it, for every message and table cfp prints:
+/// `250ms`, `1.5s`, `42s`, `1m30s`, `5m`, `1h30m`, `2d3h`. Precision falls
+/// as the duration grows (tenths of a second under 10 s, whole seconds under
+/// an hour, whole minutes under a day), never `5s 2ms 213µs`.
+///
+/// ```
+/// use std::time::Duration;
+/// use cfp_transport::human_duration;
+///
+/// assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
+/// assert_eq!(human_duration(Duration::from_millis(5_002)), "5s");
+/// assert_eq!(human_duration(Duration::from_secs(90)), "1m30s");
+/// assert_eq!(human_duration(Duration::from_secs(5400)), "1h30m");
+/// ```
+pub fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
     }
+    if ms < 10_000 {
+        // Tenths, rounded; `5.0s` reads `5s`.
+        let tenths = (ms + 50) / 100;
+        return if tenths % 10 == 0 {
+            format!("{}s", tenths / 10)
+        } else {
+            format!("{}.{}s", tenths / 10, tenths % 10)
+        };
+    }
+    let secs = (ms + 500) / 1000;
+    let unit = |n: u128, u: &str| if n > 0 { format!("{n}{u}") } else { String::new() };
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m{}", secs / 60, unit(secs % 60, "s"))
+    } else if secs < 86_400 {
+        let mins = (secs + 30) / 60;
+        format!("{}h{}", mins / 60, unit(mins % 60, "m"))
+    } else {
+        let hours = (secs + 1800) / 3600;
+        format!("{}d{}", hours / 24, unit(hours % 24, "h"))
+    }
+}
+
+/// Kept for the messages of this crate.
+pub(crate) fn fmt_duration(d: Duration) -> String {
+    human_duration(d)
 }
 
 #[cfg(test)]
@@ -98,9 +134,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_well() {
-        assert_eq!(fmt_duration(Duration::from_secs(30)), "30s");
-        assert_eq!(fmt_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1.5s");
+    fn durations_read_like_people_write_them() {
+        for (d, want) in [
+            (Duration::ZERO, "0ms"),
+            (Duration::from_millis(250), "250ms"),
+            (Duration::from_millis(1500), "1.5s"),
+            (Duration::from_millis(9_960), "10s"),
+            (Duration::from_secs(30), "30s"),
+            (Duration::from_secs(60), "1m"),
+            (Duration::from_secs(90), "1m30s"),
+            (Duration::from_secs(300), "5m"),
+            (Duration::from_secs(3600), "1h"),
+            (Duration::from_secs(5400), "1h30m"),
+            (Duration::from_secs(86_400 + 3 * 3600), "1d3h"),
+            (Duration::new(5, 2_213_471), "5s"),
+        ] {
+            assert_eq!(human_duration(d), want, "{d:?}");
+        }
     }
 }

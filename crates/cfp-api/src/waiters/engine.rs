@@ -8,6 +8,7 @@ use futures_core::Stream;
 use super::policy::{PollPolicy, Scheduler};
 use super::targets::{Observation, Options, Outcome, Watched};
 use super::{Progress, WaitError};
+use crate::answer::Answer;
 use crate::client::Client;
 use crate::error::Error;
 
@@ -23,7 +24,7 @@ pub enum WaitEvent<T> {
     /// Something changed.
     Progress(Progress<T>),
     /// The wait is over; no event follows.
-    Done(Result<T, WaitError<T>>),
+    Done(Result<Answer<T>, WaitError<T>>),
 }
 
 type Callback<T> = Box<dyn FnMut(&Progress<T>) + Send>;
@@ -34,9 +35,8 @@ type Callback<T> = Box<dyn FnMut(&Progress<T>) + Send>;
 /// ```
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use cfp_api::{Client, PollPolicy};
-/// use cfp_model::{OperationId, TaskBatchId};
-/// use cfp_transport::{ManualClock, MockResponse, MockTransport};
+/// use cfp_api::{Client, ManualClock, MockResponse, MockTransport, PollPolicy};
+/// use cfp_api::model::{OperationId, TaskBatchId};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let batch = |ok: u32| format!(r#"{{"id": 7, "createdAt": 1763899990, "executeAt": 1763900000,
@@ -105,7 +105,7 @@ impl<T: Watched> Waiter<T> {
     /// poll; the last poll happens at the deadline at the latest.
     ///
     /// Cancel-safe: dropping the future stops the wait (not the work).
-    pub async fn wait(self, deadline: Duration) -> Result<T, WaitError<T>> {
+    pub async fn wait(self, deadline: Duration) -> Result<Answer<T>, WaitError<T>> {
         let (mut engine, mut on_progress) = self.into_engine(deadline);
         loop {
             match engine.next().await {
@@ -184,9 +184,9 @@ struct Engine<T: Watched> {
     /// The delay before the next poll.
     sleep_first: Option<Duration>,
     /// The end, held back while the final change is reported.
-    queued_end: Option<Result<T, WaitError<T>>>,
+    queued_end: Option<Result<Answer<T>, WaitError<T>>>,
     /// The object as last read.
-    last_object: Option<T>,
+    last_object: Option<Answer<T>>,
     /// The last poll's error, while polls keep failing in a way that may pass.
     last_error: Option<Error>,
 }
@@ -308,7 +308,7 @@ impl<T: Watched> Engine<T> {
         start: Instant,
         now: Instant,
         error: Option<Error>,
-    ) -> Result<T, WaitError<T>> {
+    ) -> Result<Answer<T>, WaitError<T>> {
         let error = error.or_else(|| self.last_error.take());
         match (self.last_object.take(), error) {
             (None, Some(e)) => Err(WaitError::Api(e)),

@@ -1,10 +1,10 @@
 //! Waiting for long-running work: a diff job, a task, a task batch, an
 //! image rollout.
 //!
-//! [`Client::wait_for_diff`](crate::Client::wait_for_diff),
-//! [`wait_for_task`](crate::Client::wait_for_task),
-//! [`wait_for_batch`](crate::Client::wait_for_batch) and
-//! [`wait_for_rollout`](crate::Client::wait_for_rollout) return a
+//! [`Clanforge::wait_for_diff`](crate::Clanforge::wait_for_diff),
+//! [`Client::wait_for_task`](crate::Client::wait_for_task),
+//! [`Client::wait_for_batch`](crate::Client::wait_for_batch) and
+//! [`Clanforge::wait_for_rollout`](crate::Clanforge::wait_for_rollout) return a
 //! [`Waiter`]: set a [`PollPolicy`] and a progress callback, then
 //! [`wait`](Waiter::wait) with a required deadline, or take the events as a
 //! stream with [`into_stream`](Waiter::into_stream).
@@ -36,6 +36,7 @@
 
 mod engine;
 mod policy;
+mod start;
 mod targets;
 
 use std::fmt;
@@ -47,14 +48,15 @@ pub use engine::{FINAL_POLL_GRACE, WaitEvent, Waiter};
 pub use policy::PollPolicy;
 pub use targets::Watched;
 
+use crate::answer::Answer;
 use crate::error::Error;
 
 /// What a waiter observed, reported on every change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Progress<T> {
-    /// The object as last read.
-    pub object: T,
+    /// The object as last read (with the vendor's body).
+    pub object: Answer<T>,
     /// Its state in a few words (`Running`, `in progress (1)`,
     /// `2 of 3 tasks ended`, `4 pending, 10 completed, 0 failed`).
     pub state: String,
@@ -100,7 +102,7 @@ pub enum WaitError<T> {
         /// Why, in words.
         reason: String,
         /// The object as last read.
-        last: Box<T>,
+        last: Box<Answer<T>>,
     },
 
     /// The deadline passed first; the work itself goes on.
@@ -113,7 +115,7 @@ pub enum WaitError<T> {
         /// The last state seen, in words (`no answer yet` if none).
         state: String,
         /// The object as last read, if any poll was answered.
-        last: Option<Box<T>>,
+        last: Option<Box<Answer<T>>>,
     },
 
     /// A poll failed.
@@ -123,7 +125,7 @@ pub enum WaitError<T> {
 
 impl<T> WaitError<T> {
     /// The object as last read, if any poll succeeded.
-    pub fn last(&self) -> Option<&T> {
+    pub fn last(&self) -> Option<&Answer<T>> {
         match self {
             Self::Unsuccessful { last, .. } => Some(last),
             Self::DeadlineExceeded { last, .. } => last.as_deref(),
@@ -150,21 +152,7 @@ impl<T> WaitError<T> {
     }
 }
 
-/// `90s`, `5m`, `1h30m`, `250ms`.
-pub(crate) fn fmt_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs == 0 {
-        return format!("{}ms", d.as_millis());
-    }
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
-}
+use cfp_transport::human_duration as fmt_duration;
 
 impl<T> fmt::Display for Progress<T> {
     /// `Running, 40%, eta 2025-11-23T12:25:00Z`.
@@ -177,18 +165,5 @@ impl<T> fmt::Display for Progress<T> {
             write!(f, ", eta {eta}")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_the_cli_flags() {
-        assert_eq!(fmt_duration(Duration::from_secs(90)), "1m30s");
-        assert_eq!(fmt_duration(Duration::from_secs(5400)), "1h30m");
-        assert_eq!(fmt_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(fmt_duration(Duration::from_secs(300)), "5m");
     }
 }

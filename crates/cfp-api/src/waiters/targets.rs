@@ -4,13 +4,13 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use cfp_model::clanforge::{GetImageDiffStatus, GetImageStatus};
 use cfp_model::{
     AccountServiceId, DiffId, DiffStatus, ImageId, ImageStatus, Task, TaskBatch, TaskBatchId,
     TaskId, TaskResultCode, UnixTime,
 };
 
 use super::Counts;
+use crate::answer::Answer;
 use crate::client::Client;
 use crate::error::Error;
 
@@ -88,7 +88,7 @@ pub(crate) mod sealed {
             client: &'a Client,
             target: &'a Self::Target,
             options: &'a Options,
-        ) -> impl Future<Output = Result<Self, Error>> + Send + 'a;
+        ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a;
 
         /// Reads where the work stands.
         fn observe(&self, target: &Self::Target, options: &Options) -> Observation;
@@ -117,12 +117,12 @@ impl Watch for DiffStatus {
         client: &'a Client,
         target: &'a Self::Target,
         options: &'a Options,
-    ) -> impl Future<Output = Result<Self, Error>> + Send + 'a {
-        client.image_diff_status(GetImageDiffStatus {
-            account_service_id: target.0,
-            diff_id: target.1,
-            info: options.info,
-        })
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client
+            .clanforge(target.0)
+            .get_image_diff_status(target.1)
+            .info(options.info)
+            .send()
     }
 
     fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
@@ -158,8 +158,8 @@ impl Watch for Task {
         client: &'a Client,
         target: &'a Self::Target,
         _: &'a Options,
-    ) -> impl Future<Output = Result<Self, Error>> + Send + 'a {
-        client.get_task(*target)
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client.get_task(*target).send()
     }
 
     fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
@@ -215,8 +215,8 @@ impl Watch for TaskBatch {
         client: &'a Client,
         target: &'a Self::Target,
         _: &'a Options,
-    ) -> impl Future<Output = Result<Self, Error>> + Send + 'a {
-        client.get_task_batch(*target)
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client.get_task_batch(*target).send()
     }
 
     fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
@@ -261,12 +261,12 @@ impl Watch for ImageStatus {
         client: &'a Client,
         target: &'a Self::Target,
         options: &'a Options,
-    ) -> impl Future<Output = Result<Self, Error>> + Send + 'a {
-        client.image_status(GetImageStatus {
-            account_service_id: target.0,
-            image_id: target.1,
-            detail: options.detail,
-        })
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client
+            .clanforge(target.0)
+            .get_image_status(target.1)
+            .detail(options.detail)
+            .send()
     }
 
     fn observe(&self, _: &Self::Target, options: &Options) -> Observation {

@@ -2,19 +2,16 @@
 
 use std::time::Duration;
 
-use cfp_api::{Error, PollPolicy};
-use cfp_model::clanforge::{CreateImageDiff, GetImageStatus};
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId, OperationId,
     TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
 };
-use cfp_transport::{MockResponse, TransportError};
+use cfp_api::{Error, MockResponse, PollPolicy, TransportError};
 
 use super::*;
 
-fn upload() -> GetUploadJobDetails {
-    GetUploadJobDetails::new(ZStackImageId::new("ccf943310d86335bb3d2511ca8e14137").unwrap())
+fn upload() -> ZStackImageId {
+    ZStackImageId::new("ccf943310d86335bb3d2511ca8e14137").unwrap()
 }
 
 /// Runs one call of every operation, succeeding and failing in every way,
@@ -79,36 +76,27 @@ pub(crate) async fn exercise_everything(rig: &Rig) -> Vec<Error> {
         MockResponse::json(200, UPLOAD_JOBS),
     );
 
-    c.get_task(TaskId(42)).await.unwrap();
-    c.list_tasks().await.unwrap();
-    c.task_templates().await.unwrap();
-    c.list_task_batches().await.unwrap();
-    c.get_task_batch(TaskBatchId(7)).await.unwrap();
-    c.create_task_batch(&CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(2)))
+    let cf = c.clanforge(AccountServiceId(1));
+    c.get_task(TaskId(42)).send().await.unwrap();
+    c.list_tasks().send().await.unwrap();
+    c.list_task_templates().send().await.unwrap();
+    c.list_task_batches().send().await.unwrap();
+    c.get_task_batch(TaskBatchId(7)).send().await.unwrap();
+    c.create_task_batch(CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(2)))
+        .send()
         .await
         .unwrap();
-    c.cancel_task(TaskId(42)).await.unwrap();
-    let diff = CreateImageDiff {
-        account_service_id: AccountServiceId(1),
-        image_id: ImageId(2),
-        machine_id: MachineId(3),
-        diff_id: None,
-    };
-    c.create_image_diff(&diff).await.unwrap();
-    c.retry_image_diff(cfp_model::clanforge::RetryImageDiff {
-        account_service_id: AccountServiceId(1),
-        diff_id: DiffId(5),
-    })
-    .await
-    .unwrap();
-    c.upload_job_details(&upload()).await.unwrap();
-    let status = GetImageStatus {
-        account_service_id: AccountServiceId(1),
-        image_id: ImageId(2),
-        detail: true,
-    };
-    c.image_status(status).await.unwrap();
-    c.wait_for_diff(AccountServiceId(1), DiffId(5))
+    c.cancel_task(TaskId(42)).send().await.unwrap();
+    let diff = || cf.create_image_diff(ImageId(2), MachineId(3));
+    diff().send().await.unwrap();
+    cf.retry_image_diff(DiffId(5)).send().await.unwrap();
+    c.get_upload_job_details(upload()).send().await.unwrap();
+    cf.get_image_status(ImageId(2))
+        .detail(true)
+        .send()
+        .await
+        .unwrap();
+    cf.wait_for_diff(DiffId(5))
         .poll_policy(PollPolicy::default())
         .wait(Duration::from_secs(60))
         .await
@@ -116,7 +104,8 @@ pub(crate) async fn exercise_everything(rig: &Rig) -> Vec<Error> {
 
     // Invalid input.
     errors.push(
-        c.create_task_batch(&CreateTaskBatch::for_instances(TaskTemplateId(1), []))
+        c.create_task_batch(CreateTaskBatch::for_instances(TaskTemplateId(1), []))
+            .send()
             .await
             .unwrap_err(),
     );
@@ -126,19 +115,19 @@ pub(crate) async fn exercise_everything(rig: &Rig) -> Vec<Error> {
         MockResponse::error(TransportError::connect("connection refused")),
     );
     m.respond(OperationId::ToggleTaskPause, MockResponse::hang());
-    errors.push(c.toggle_task_pause(TaskId(42)).await.unwrap_err());
+    errors.push(c.toggle_task_pause(TaskId(42)).send().await.unwrap_err());
     // HTTP status with an HTML page.
     m.respond(
         OperationId::GetTask,
         MockResponse::html(502, "<html><title>502 Bad Gateway</title></html>"),
     );
-    errors.push(c.get_task(TaskId(42)).await.unwrap_err());
+    errors.push(c.get_task(TaskId(42)).send().await.unwrap_err());
     // Service errors, one per surface.
     m.respond(
         OperationId::CreateImageDiff,
         MockResponse::json(401, r#"{"success": false, "error": true, "error_code": 401, "error_message": "invalid credentials"}"#),
     );
-    errors.push(c.create_image_diff(&diff).await.unwrap_err());
+    errors.push(diff().send().await.unwrap_err());
     m.respond(
         OperationId::ListTasks,
         MockResponse::json(
@@ -146,21 +135,21 @@ pub(crate) async fn exercise_everything(rig: &Rig) -> Vec<Error> {
             r#"{"errorCode": 403, "errorMessage": "Forbidden", "errors": []}"#,
         ),
     );
-    errors.push(c.list_tasks().await.unwrap_err());
+    errors.push(c.list_tasks().send().await.unwrap_err());
     m.respond(
         OperationId::GetUploadJobDetailsByQuery,
         MockResponse::json(
-            401,
+            503,
             r#"{"error": {"code": "ID.1001", "description": "session expired"}}"#,
         ),
     );
-    errors.push(c.upload_job_details(&upload()).await.unwrap_err());
+    errors.push(c.get_upload_job_details(upload()).send().await.unwrap_err());
     // Decode.
     m.respond(
         OperationId::GetTaskBatch,
         MockResponse::json(200, r#"{"id": "seven"}"#),
     );
-    errors.push(c.get_task_batch(TaskBatchId(7)).await.unwrap_err());
+    errors.push(c.get_task_batch(TaskBatchId(7)).send().await.unwrap_err());
     // Task state.
     m.respond(
         OperationId::GetTask,

@@ -10,7 +10,7 @@ pub(crate) mod exercise;
 use std::sync::Arc;
 
 use cfp_api::{Client, ClientBuilder};
-use cfp_transport::{FixedRandom, ManualClock, MockTransport};
+use cfp_api::{FixedRandom, ManualClock, MockTransport};
 
 pub(crate) const KEY: &str = "test-key-DO-NOT-USE";
 pub(crate) const SECRET: &str = "test-secret-DO-NOT-USE";

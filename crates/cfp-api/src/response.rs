@@ -13,6 +13,7 @@ use cfp_model::{DecodeError, OperationId, Single, TaskApiError, UploadJobDetails
 use cfp_transport::Attempt;
 use serde::de::DeserializeOwned;
 
+use crate::answer::Answer;
 use crate::error::{Error, ServiceError};
 
 /// How many characters of a non-JSON error body an [`Error::Http`] keeps.
@@ -22,19 +23,21 @@ pub(crate) const EXCERPT_CHARS: usize = 160;
 pub(crate) fn clanforge<T: ClanforgeReply>(
     op: OperationId,
     response: &http::Response<Bytes>,
-) -> Result<T, Error> {
+) -> Result<Answer<T>, Error> {
     let status = response.status().as_u16();
     let body = response.body();
     if response.status().is_success() {
-        return clanforge::decode_reply::<T>(body).map_err(|e| match e {
-            ClanforgeReplyError::Service(error) => Error::Service {
-                operation: op,
-                status,
-                error: ServiceError::Clanforge(error),
-                retry_after: None,
-            },
-            ClanforgeReplyError::Decode(e) => decode_error(op, status, e),
-        });
+        return clanforge::decode_reply::<T>(body)
+            .map(|v| Answer::new(v, body.clone()))
+            .map_err(|e| match e {
+                ClanforgeReplyError::Service(error) => Error::Service {
+                    operation: op,
+                    status,
+                    error: ServiceError::Clanforge(error),
+                    retry_after: None,
+                },
+                ClanforgeReplyError::Decode(e) => decode_error(op, status, e),
+            });
     }
     match ClanforgeError::from_body(body) {
         Some(error) => Err(Error::Service {
@@ -52,8 +55,9 @@ pub(crate) fn task_single<T: DeserializeOwned>(
     op: OperationId,
     what: &'static str,
     response: &http::Response<Bytes>,
-) -> Result<T, Error> {
-    task_api::<Single<T>>(op, what, response).map(Single::into_inner)
+) -> Result<Answer<T>, Error> {
+    task_api::<Single<T>>(op, what, response)
+        .map(|a| Answer::single(a.into_inner().into_inner(), response.body().clone()))
 }
 
 /// A task API resource (a list, or anything that needs no unwrapping).
@@ -61,10 +65,12 @@ pub(crate) fn task_api<T: DeserializeOwned>(
     op: OperationId,
     what: &'static str,
     response: &http::Response<Bytes>,
-) -> Result<T, Error> {
+) -> Result<Answer<T>, Error> {
     let status = response.status().as_u16();
     if response.status().is_success() {
-        return decode::<T>(what, response.body()).map_err(|e| decode_error(op, status, e));
+        return decode::<T>(what, response.body())
+            .map(|v| Answer::new(v, response.body().clone()))
+            .map_err(|e| decode_error(op, status, e));
     }
     match TaskApiError::from_body(response.body()) {
         Some(error) => Err(Error::Service {
@@ -81,18 +87,20 @@ pub(crate) fn task_api<T: DeserializeOwned>(
 pub(crate) fn zstack(
     op: OperationId,
     response: &http::Response<Bytes>,
-) -> Result<UploadJobDetails, Error> {
+) -> Result<Answer<UploadJobDetails>, Error> {
     let status = response.status().as_u16();
     if response.status().is_success() {
-        return zstack::decode_reply(response.body()).map_err(|e| match e {
-            ZStackReplyError::Service(error) => Error::Service {
-                operation: op,
-                status,
-                error: ServiceError::ZStack(error),
-                retry_after: None,
-            },
-            ZStackReplyError::Decode(e) => decode_error(op, status, e),
-        });
+        return zstack::decode_reply(response.body())
+            .map(|v| Answer::new(v, response.body().clone()))
+            .map_err(|e| match e {
+                ZStackReplyError::Service(error) => Error::Service {
+                    operation: op,
+                    status,
+                    error: ServiceError::ZStack(error),
+                    retry_after: None,
+                },
+                ZStackReplyError::Decode(e) => decode_error(op, status, e),
+            });
     }
     match zstack::error_from_body(response.body()) {
         Some(error) => Err(Error::Service {
@@ -175,7 +183,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operations::test_support::response;
+    use crate::ops::test_support::response;
     use cfp_model::{DiffJob, Task};
 
     #[test]

@@ -1,26 +1,35 @@
 //! Starting a wait.
 
-use cfp_model::{
-    AccountServiceId, DiffId, DiffStatus, ImageId, ImageStatus, Task, TaskBatch, TaskBatchId,
-    TaskId,
-};
+use cfp_model::{DiffId, DiffStatus, ImageId, ImageStatus, Task, TaskBatch, TaskBatchId, TaskId};
 
-use super::Client;
-use crate::waiters::Waiter;
+use super::Waiter;
+use crate::client::{Clanforge, Client};
 
-impl Client {
+impl Clanforge<'_> {
     /// Waits for an image diff job to end, polling
-    /// [`image_diff_status`](Client::image_diff_status) as the job's
-    /// `jobeta` suggests.
+    /// [`get_image_diff_status`](Clanforge::get_image_diff_status) as the
+    /// job's `jobeta` suggests.
     ///
     /// Ends `Ok` when the job is complete; unsuccessfully when it failed or
-    /// was squashed.
-    pub fn wait_for_diff(&self, asid: AccountServiceId, diff_id: DiffId) -> Waiter<DiffStatus> {
-        Waiter::new(self.clone(), (asid, diff_id))
+    /// was squashed (the state decides, never `jobfailed`).
+    pub fn wait_for_diff(&self, diff_id: DiffId) -> Waiter<DiffStatus> {
+        Waiter::new(self.client.clone(), (self.asid, diff_id))
     }
 
-    /// Waits for a task to end, polling [`get_task`](Client::get_task);
-    /// a task scheduled for later is first polled at its `executeAt`.
+    /// Waits until an image's rollout has no pending machine, polling
+    /// [`get_image_status`](Clanforge::get_image_status).
+    ///
+    /// Ends `Ok` when no machine is pending; with
+    /// [`fail_on_failed(true)`](Waiter::fail_on_failed), unsuccessfully when
+    /// any machine failed.
+    pub fn wait_for_rollout(&self, image_id: ImageId) -> Waiter<ImageStatus> {
+        Waiter::new(self.client.clone(), (self.asid, image_id))
+    }
+}
+
+impl Client {
+    /// Waits for a task to end, polling [`get_task`](Client::get_task); a
+    /// task scheduled for later is first polled at its `executeAt`.
     ///
     /// Ends `Ok` when the task is done (127); unsuccessfully when it is done
     /// with error (126) or cancelled (125). A paused task keeps the wait
@@ -36,20 +45,6 @@ impl Client {
     /// failed or was cancelled.
     pub fn wait_for_batch(&self, batch_id: TaskBatchId) -> Waiter<TaskBatch> {
         Waiter::new(self.clone(), batch_id)
-    }
-
-    /// Waits until an image's rollout has no pending machine, polling
-    /// [`image_status`](Client::image_status).
-    ///
-    /// Ends `Ok` when no machine is pending; with
-    /// [`fail_on_failed(true)`](Waiter::fail_on_failed), unsuccessfully when
-    /// any machine failed.
-    pub fn wait_for_rollout(
-        &self,
-        asid: AccountServiceId,
-        image_id: ImageId,
-    ) -> Waiter<ImageStatus> {
-        Waiter::new(self.clone(), (asid, image_id))
     }
 }
 

@@ -8,7 +8,8 @@
 
 use cfp_model::{OperationId, Task, TaskId, TaskResultCode};
 
-use super::Client;
+use crate::answer::Answer;
+use crate::client::Client;
 use crate::error::{Error, TaskAction};
 
 impl Client {
@@ -25,7 +26,7 @@ impl Client {
     /// the toggle's answer is lost (it may have arrived), the task is read
     /// again rather than toggled again.
     #[doc(alias = "toggleTaskPause")]
-    pub async fn pause_task(&self, task_id: TaskId) -> Result<Task, Error> {
+    pub async fn pause_task(&self, task_id: TaskId) -> Result<Answer<Task>, Error> {
         self.set_paused(task_id, TaskAction::Pause).await
     }
 
@@ -36,22 +37,27 @@ impl Client {
     /// if paused, read again to confirm; a task that has ended is an
     /// [`Error::TaskState`].
     #[doc(alias = "toggleTaskPause")]
-    pub async fn resume_task(&self, task_id: TaskId) -> Result<Task, Error> {
+    pub async fn resume_task(&self, task_id: TaskId) -> Result<Answer<Task>, Error> {
         self.set_paused(task_id, TaskAction::Resume).await
     }
 
-    async fn set_paused(&self, task_id: TaskId, action: TaskAction) -> Result<Task, Error> {
-        let task = self.get_task(task_id).await?;
+    async fn set_paused(&self, task_id: TaskId, action: TaskAction) -> Result<Answer<Task>, Error> {
+        let task = self.get_task(task_id).send().await?;
         if let Some(reason) = refusal(task.result_code) {
-            return Err(state_error(OperationId::GetTask, action, task, reason));
+            return Err(state_error(
+                OperationId::GetTask,
+                action,
+                task.into_inner(),
+                reason,
+            ));
         }
         if reached(action, task.result_code) {
             tracing::debug!(task = %task_id, %action, "already in the wanted state; no toggle sent");
             return Ok(task);
         }
-        match self.toggle_task_pause(task_id).await {
+        match self.toggle_task_pause(task_id).send().await {
             Ok(_) => {
-                let now = self.get_task(task_id).await?;
+                let now = self.get_task(task_id).send().await?;
                 if reached(action, now.result_code) {
                     Ok(now)
                 } else {
@@ -62,13 +68,13 @@ impl Client {
                     Err(state_error(
                         OperationId::ToggleTaskPause,
                         action,
-                        now,
+                        now.into_inner(),
                         reason,
                     ))
                 }
             }
             Err(e) if e.is_conflict() => {
-                let now = self.get_task(task_id).await?;
+                let now = self.get_task(task_id).send().await?;
                 if reached(action, now.result_code) {
                     return Ok(now);
                 }
@@ -79,11 +85,11 @@ impl Client {
                 Err(state_error(
                     OperationId::ToggleTaskPause,
                     action,
-                    now,
+                    now.into_inner(),
                     reason,
                 ))
             }
-            Err(e) if outcome_unknown(&e) => match self.get_task(task_id).await {
+            Err(e) if outcome_unknown(&e) => match self.get_task(task_id).send().await {
                 Ok(now) if reached(action, now.result_code) => Ok(now),
                 _ => Err(e),
             },
@@ -113,7 +119,7 @@ fn refusal(code: TaskResultCode) -> Option<String> {
 
 /// The toggle may or may not have been applied.
 fn outcome_unknown(e: &Error) -> bool {
-    e.may_have_been_delivered() == Some(true) || e.status().is_some_and(|s| s >= 500)
+    e.may_have_been_carried_out() || e.status().is_some_and(|s| s >= 500)
 }
 
 fn state_error(op: OperationId, action: TaskAction, task: Task, reason: String) -> Error {

@@ -1,0 +1,3 @@
+//! Code generated from `docs/openapi.yaml` by `cargo xtask codegen`.
+
+mod calls;

@@ -4,13 +4,7 @@
 
 use std::str::FromStr;
 
-// The parser module alone, so the fuzz build does not compile the whole CLI
-// (HTTP client, simulator, TLS) with sanitizers.
-#[path = "../../crates/cfp-cli/src/parse.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod parse;
-
-use parse::{At, KeyValue, parse_duration};
+use cfp_values::{At, KeyValue, parse_duration};
 use cfp_model::{ImageId, TaskId, ZStackImageId};
 use libfuzzer_sys::fuzz_target;
 

@@ -189,7 +189,9 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Op>, String> {
             .and_then(|v| v.as_str())
             .map(str::to_owned);
         if op.request_body.is_some() && body.is_none() {
-            return Err(here("has a request body but no x-cfp-body naming its model type"));
+            return Err(here(
+                "has a request body but no x-cfp-body naming its model type",
+            ));
         }
         ops.push(Op {
             variant: variant_name(&name),
@@ -259,11 +261,18 @@ fn params_of(op: &Value, template: &[String]) -> Result<Vec<Param>, String> {
     let mut path = Vec::new();
     let mut query = Vec::new();
     for p in op["parameters"].as_array().into_iter().flatten() {
-        let name = p["name"].as_str().ok_or("a parameter has no name")?.to_owned();
+        let name = p["name"]
+            .as_str()
+            .ok_or("a parameter has no name")?
+            .to_owned();
         let location = match p["in"].as_str() {
             Some("path") => Location::Path,
             Some("query") => Location::Query,
-            other => return Err(format!("parameter {name}: location {other:?} is not supported")),
+            other => {
+                return Err(format!(
+                    "parameter {name}: location {other:?} is not supported"
+                ));
+            }
         };
         let schema = &p["schema"];
         let kind = if let Some(t) = p["x-cfp-type"].as_str() {

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// What a call answered: the typed value (read through `Deref`), and the
 /// body exactly as the vendor sent it.
@@ -86,15 +87,28 @@ impl<T> Answer<T> {
         self.server_date
     }
 
-    /// The vendor's JSON: every field it sent, in its order and form; a
+    /// The vendor's JSON, parsed: every field it sent, in its order; a
     /// one-element array around a single resource unwrapped. `Null` if the
-    /// body is not JSON.
+    /// body is not JSON. Numbers are read as JSON numbers (an integer in
+    /// exponent form such as `452984832E8` becomes a float); for the exact
+    /// text, see [`json_text`](Self::json_text).
     pub fn json(&self) -> Value {
-        let v: Value = serde_json::from_slice(&self.body).unwrap_or(Value::Null);
-        match v {
-            Value::Array(mut items) if self.single && items.len() == 1 => items.remove(0),
-            other => other,
+        self.json_text()
+            .and_then(|t| serde_json::from_str(t.get()).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The vendor's JSON exactly as sent (every number in its own form), a
+    /// one-element array around a single resource unwrapped; `None` if the
+    /// body is not JSON.
+    pub fn json_text(&self) -> Option<&RawValue> {
+        if self.single
+            && let Ok(items) = serde_json::from_slice::<Vec<&RawValue>>(&self.body)
+            && let [one] = items.as_slice()
+        {
+            return Some(one);
         }
+        serde_json::from_slice::<&RawValue>(&self.body).ok()
     }
 
     /// The same answer with another value (the body is kept).
@@ -134,12 +148,12 @@ impl<T: fmt::Debug> fmt::Debug for Answer<T> {
 }
 
 impl<T: Serialize> Serialize for Answer<T> {
-    /// The vendor's JSON ([`Answer::json`]); the typed value when the body
-    /// is not JSON.
+    /// The vendor's JSON exactly as sent ([`Answer::json_text`]); the typed
+    /// value when the body is not JSON.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.json() {
-            Value::Null => self.value.serialize(s),
-            v => v.serialize(s),
+        match self.json_text() {
+            Some(raw) => raw.serialize(s),
+            None => self.value.serialize(s),
         }
     }
 }
@@ -159,7 +173,26 @@ mod tests {
     #[test]
     fn the_vendors_field_order_is_kept() {
         let a = Answer::new((), Bytes::from_static(br#"{"z": 1, "a": 2, "m": 3}"#));
-        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"z":1,"a":2,"m":3}"#);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"z": 1, "a": 2, "m": 3}"#
+        );
+        let keys: Vec<String> = a.json().as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["z", "a", "m"]);
+    }
+
+    #[test]
+    fn numbers_keep_their_exact_text() {
+        let a = Answer::new(
+            (),
+            Bytes::from_static(br#"{"offset": 452984832E8, "id": 7}"#),
+        );
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"offset": 452984832E8, "id": 7}"#
+        );
+        let one = Answer::single((), Bytes::from_static(br#"[{"n": 1.50}]"#));
+        assert_eq!(one.json_text().unwrap().get(), r#"{"n": 1.50}"#);
     }
 
     #[test]

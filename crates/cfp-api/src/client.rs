@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cfp_model::{AccountServiceId, Surface};
-use cfp_transport::{Clock, Credentials, Dispatcher};
+use cfp_transport::{Clock, Credentials, Dispatcher, Redactor};
 use http::HeaderValue;
 
 use crate::base_url::BaseUrl;
@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) zstack: SurfaceConfig,
     pub(crate) dispatcher: Dispatcher,
     pub(crate) user_agent: HeaderValue,
+    /// Every credential of every surface, in every form a server may echo.
+    pub(crate) redactor: Redactor,
     /// The ZStack server refused the documented `PUT` with 405: use the
     /// `GET` form from now on.
     upload_jobs_by_query: AtomicBool,
@@ -109,6 +111,12 @@ impl Client {
         dispatcher: Dispatcher,
         user_agent: HeaderValue,
     ) -> Self {
+        let mut redactor = Redactor::default();
+        for s in [&clanforge, &task, &zstack] {
+            if let Some(c) = &s.credentials {
+                redactor.extend(&c.redactor());
+            }
+        }
         Self {
             inner: Arc::new(Inner {
                 clanforge,
@@ -116,6 +124,7 @@ impl Client {
                 zstack,
                 dispatcher,
                 user_agent,
+                redactor,
                 upload_jobs_by_query: AtomicBool::new(false),
             }),
         }
@@ -134,6 +143,12 @@ impl Client {
     /// Whether credentials are configured for a surface.
     pub fn has_credentials(&self, surface: Surface) -> bool {
         self.surface(surface).credentials.is_some()
+    }
+
+    /// A redactor of every credential this client holds, for text shown to
+    /// people (the CLI runs all its output through it).
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
     }
 
     /// The clock the client waits with.

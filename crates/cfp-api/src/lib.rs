@@ -114,6 +114,6 @@ pub use cfp_model::params;
 /// retry policy and timeouts, from `cfp-transport`.
 pub use cfp_transport::{
     Clock, Credentials, FixedRandom, ManualClock, MockResponse, MockTransport, RandomSource,
-    RecordedRequest, ReqwestTransport, RetryPolicy, SeededRandom, ThreadRandom, Timeouts,
+    RecordedRequest, Redactor, ReqwestTransport, RetryPolicy, SeededRandom, ThreadRandom, Timeouts,
     TokioClock, Transport, TransportError, TransportErrorKind, human_duration,
 };

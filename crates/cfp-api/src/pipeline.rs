@@ -94,7 +94,7 @@ impl Client {
                 operation: op,
                 source,
             })
-            .map_err(|e| self.redacted(op, e))
+            .map_err(|e| self.redacted(e, None))
     }
 
     /// Steps 1 to 6: sends `params` and reads the answer.
@@ -114,7 +114,7 @@ impl Client {
         let date = server_date(response);
         P::parse(response)
             .map(|a| a.with_server_date(date))
-            .map_err(|e| self.redacted(P::OPERATION, e))
+            .map_err(|e| self.redacted(e, Some(response.body())))
     }
 
     /// The base URL and credentials of `op`'s surface, or what to set.
@@ -154,12 +154,11 @@ impl Client {
         Ok((base, credentials))
     }
 
-    /// Step 6: the error without the credentials of `op`'s surface.
-    pub(crate) fn redacted(&self, op: OperationId, e: Error) -> Error {
-        match self.surface(op.spec().surface).credentials.as_ref() {
-            Some(c) => crate::redact::error(e, c),
-            None => e,
-        }
+    /// Step 6: the error without any credential of the client (a server
+    /// may echo another surface's too), excerpts cut from the redacted
+    /// `body`.
+    pub(crate) fn redacted(&self, e: Error, body: Option<&[u8]>) -> Error {
+        crate::redact::error(e, &self.inner.redactor, body)
     }
 }
 

@@ -5,11 +5,13 @@
 //! one current-thread tokio runtime, each with its own pooled keep-alive
 //! connection:
 //!
-//! - **cfp**: [`Client::image_status`] with `detail=true`, through the real
-//!   `ReqwestTransport` with everything on (auth header from sealed
-//!   credentials, retry policy, timeouts, a `tracing` span per call with no
-//!   subscriber installed, the Clanforge error-envelope check), decoding
-//!   into cfp-model's [`ImageStatus`](cfp_model::ImageStatus).
+//! - **cfp**: [`get_image_status`](cfp_api::Clanforge::get_image_status)
+//!   with `detail=true`, through the real `ReqwestTransport` with
+//!   everything on (auth header from sealed credentials, retry policy,
+//!   timeouts, a `tracing` span per call with no subscriber installed, the
+//!   Clanforge error-envelope check), decoding into cfp-model's
+//!   [`ImageStatus`](cfp_model::ImageStatus) and keeping the body in the
+//!   [`Answer`](cfp_api::Answer).
 //! - **raw**: `reqwest::Client::get(url)` with a precomputed `Authorization`
 //!   header and `Accept: application/json`, `bytes()`, a status check, and
 //!   `serde_json::from_slice` into the plain structs of [`crate::plain`].
@@ -27,8 +29,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use cfp_api::Client;
-use cfp_model::clanforge::GetImageStatus;
-use cfp_model::{AccountServiceId, ImageId};
+use cfp_api::model::{AccountServiceId, ImageId};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde::Serialize;
 
@@ -117,15 +118,12 @@ impl Sides {
     }
 
     async fn cfp_calls(&self, n: u32) -> Result<(), String> {
-        let request = GetImageStatus {
-            account_service_id: AccountServiceId(1),
-            image_id: ImageId(1),
-            detail: true,
-        };
+        let project = self.cfp.clanforge(AccountServiceId(1));
         for _ in 0..n {
-            let status = self
-                .cfp
-                .image_status(request)
+            let status = project
+                .get_image_status(ImageId(1))
+                .detail(true)
+                .send()
                 .await
                 .map_err(|e| format!("cfp call failed: {e}"))?;
             black_box(status);

@@ -6,7 +6,7 @@
 //! machine and two task batches — one of the two-action Restart template,
 //! one of the one-action Stop template — and then waits for every diff job
 //! and every task at once, each with its own waiter. The client's clock
-//! follows the simulator's (the CLI's `SimTime`), so server ETAs and the
+//! follows the simulator's ([`SimTime`]), so server ETAs and the
 //! waiter's sleeps are in the same simulated time.
 //!
 //! - **Requests** come from the simulator's journal (per-operation counts
@@ -25,14 +25,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use cfp_api::{Client, PollPolicy, WaitError};
-use cfp_cli::simtime::SimTime;
-use cfp_model::clanforge::CreateImageDiff;
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId,
     OperationId, RegionId, TaskId, TaskTemplateId,
 };
-use cfp_testkit::{ClockMode, RunningSimulator, SimClock, Simulator, World};
+use cfp_api::{Answer, Client, PollPolicy, WaitError};
+use cfp_testkit::{ClockMode, RunningSimulator, SimClock, SimTime, Simulator, World};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -214,12 +212,9 @@ async fn create_work(
     let mut diffs = Vec::new();
     for m in 1..=u64::from(cfg.diffs) {
         let job = client
-            .create_image_diff(&CreateImageDiff {
-                account_service_id: AccountServiceId(1),
-                image_id: ImageId(1),
-                machine_id: MachineId(m),
-                diff_id: None,
-            })
+            .clanforge(AccountServiceId(1))
+            .create_image_diff(ImageId(1), MachineId(m))
+            .send()
             .await
             .map_err(|e| format!("cannot create a diff: {e}"))?;
         diffs.push(job.diff_id);
@@ -237,10 +232,11 @@ async fn create_work(
             continue;
         }
         let batch = client
-            .create_task_batch(&CreateTaskBatch::for_instances(template, ids))
+            .create_task_batch(CreateTaskBatch::for_instances(template, ids))
+            .send()
             .await
             .map_err(|e| format!("cannot create a batch: {e}"))?;
-        batches.push(batch.task_ids);
+        batches.push(batch.into_inner().task_ids);
     }
     let stop = batches.pop().unwrap_or_default();
     let restart = batches.pop().unwrap_or_default();
@@ -257,7 +253,8 @@ fn poll_counter() -> (Arc<AtomicU32>, impl Fn(u32) + Send + 'static) {
 async fn wait_diff(client: Client, clock: SimClock, policy: PollPolicy, id: DiffId) -> Ended {
     let (polls, count) = poll_counter();
     let result = client
-        .wait_for_diff(AccountServiceId(1), id)
+        .clanforge(AccountServiceId(1))
+        .wait_for_diff(id)
         .poll_policy(policy)
         .on_progress(move |p| count(p.polls))
         .wait(DEADLINE)
@@ -293,7 +290,10 @@ async fn wait_task(
 }
 
 /// The completion instant (Unix milliseconds) of a successful wait.
-fn finished_at<T>(result: &Result<T, WaitError<T>>, secs: impl Fn(&T) -> i64) -> Option<i64> {
+fn finished_at<T>(
+    result: &Result<Answer<T>, WaitError<T>>,
+    secs: impl Fn(&T) -> i64,
+) -> Option<i64> {
     result.as_ref().ok().map(|v| secs(v) * 1000)
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, DiffId, FleetId, ImageId, MachineId, RegionId,
     TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
 };

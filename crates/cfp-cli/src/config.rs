@@ -1,26 +1,121 @@
 //! Effective settings: flags, then the environment, then the profile in
 //! `cfp/config.toml`, then defaults — each value with where it came from.
+//!
+//! Every setting is one row of [`SETTINGS`]: its name, environment variable,
+//! profile key, flag and default. The client's settings are the SDK's own
+//! rows (`cfp_api::settings`), so a name or a default is written once, and
+//! the SDK's checks (base URLs, the Clanforge key/secret pair) are the ones
+//! applied.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cfp_model::AccountServiceId;
+use cfp_api::model::AccountServiceId;
+use cfp_api::settings::{self as sdk, Setting as SdkSetting};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 
 use crate::cli::{Global, OutputFormat};
 use crate::parse::parse_duration;
 
-/// Public base URL of Clanforge.
-pub const DEFAULT_CLANFORGE_URL: &str = "https://api.multiplay.co.uk";
-/// Public base URL of the task API.
-pub const DEFAULT_TASK_URL: &str = "https://api.i3d.net";
 /// Per-call timeout, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Bound of a whole wait.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// How a setting's value is read and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A base URL, checked by the SDK.
+    Url,
+    /// A credential: never shown, only its length.
+    Secret,
+    /// An account service id.
+    Asid,
+    /// `json`, `table` or `ndjson`.
+    Output,
+    /// A duration such as `90s` or `1h30m`.
+    Duration,
+}
+
+/// One setting of the CLI.
+#[derive(Debug, Clone, Copy)]
+pub struct Descriptor {
+    /// Its name in messages and `config show`.
+    pub name: &'static str,
+    /// Its environment variable.
+    pub env: &'static str,
+    /// Its key in a profile.
+    pub key: &'static str,
+    /// Its flag, if one sets it.
+    pub flag: Option<&'static str>,
+    /// Its default, as text.
+    pub default: Option<&'static str>,
+    /// How it is read.
+    pub kind: Kind,
+}
+
+impl Descriptor {
+    const fn sdk(s: SdkSetting) -> Self {
+        Self {
+            name: s.name,
+            env: s.env,
+            key: s.key,
+            flag: None,
+            default: s.default,
+            kind: if s.secret { Kind::Secret } else { Kind::Url },
+        }
+    }
+}
+
+/// Every setting, in the order `config show` lists them.
+pub const SETTINGS: [Descriptor; 11] = [
+    Descriptor::sdk(sdk::CLANFORGE_URL),
+    Descriptor::sdk(sdk::CLANFORGE_KEY),
+    Descriptor::sdk(sdk::CLANFORGE_SECRET),
+    Descriptor::sdk(sdk::TASK_URL),
+    Descriptor::sdk(sdk::TASK_TOKEN),
+    Descriptor::sdk(sdk::ZSTACK_URL),
+    Descriptor::sdk(sdk::ZSTACK_SESSION),
+    Descriptor {
+        name: "asid",
+        env: "CFP_ASID",
+        key: "asid",
+        flag: Some("--asid"),
+        default: None,
+        kind: Kind::Asid,
+    },
+    Descriptor {
+        name: "output",
+        env: "CFP_OUTPUT",
+        key: "output",
+        flag: Some("--output"),
+        default: None,
+        kind: Kind::Output,
+    },
+    Descriptor {
+        name: "timeout",
+        env: "CFP_TIMEOUT",
+        key: "timeout",
+        flag: Some("--timeout"),
+        default: Some("2m"),
+        kind: Kind::Duration,
+    },
+    Descriptor {
+        name: "wait timeout",
+        env: "CFP_WAIT_TIMEOUT",
+        key: "wait_timeout",
+        flag: Some("--wait-timeout"),
+        default: Some("30m"),
+        kind: Kind::Duration,
+    },
+];
+
+/// The environment variable that names the config file.
+pub const CONFIG_ENV: &str = "CFP_CONFIG";
+/// The environment variable that names the profile.
+pub const PROFILE_ENV: &str = "CFP_PROFILE";
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,42 +183,8 @@ pub struct Settings {
     pub wait_timeout: Setting<Duration>,
 }
 
-/// A profile in the config file. Unknown keys are refused, so a typo is
-/// reported instead of silently ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Profile {
-    clanforge_url: Option<String>,
-    clanforge_key: Option<String>,
-    clanforge_secret: Option<String>,
-    task_url: Option<String>,
-    task_token: Option<String>,
-    zstack_url: Option<String>,
-    zstack_session: Option<String>,
-    asid: Option<u64>,
-    output: Option<String>,
-    timeout: Option<String>,
-    wait_timeout: Option<String>,
-}
-
-impl Profile {
-    fn has_secrets(&self) -> bool {
-        self.clanforge_key.is_some()
-            || self.clanforge_secret.is_some()
-            || self.task_token.is_some()
-            || self.zstack_session.is_some()
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    default_profile: Option<String>,
-    #[serde(default)]
-    profiles: BTreeMap<String, Profile>,
-}
-
-/// A setting that cannot be used; the message says which and what to do.
+/// A setting that cannot be used; the message says which and what to do,
+/// and never repeats a secret.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigError(pub String);
@@ -131,7 +192,7 @@ pub struct ConfigError(pub String);
 /// Where the config file lives: `$CFP_CONFIG`, else `cfp/config.toml` under
 /// the platform config directory (`$XDG_CONFIG_HOME` or `~/.config` on Linux).
 pub fn config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    if let Some(p) = env("CFP_CONFIG").filter(|p| !p.is_empty()) {
+    if let Some(p) = env(CONFIG_ENV).filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
     directories::ProjectDirs::from("", "", "cfp").map(|d| d.config_dir().join("config.toml"))
@@ -139,6 +200,34 @@ pub fn config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 /// Warnings met while resolving (printed on stderr by the caller).
 pub type Warnings = Vec<String>;
+
+/// The values flags gave, by descriptor name.
+#[derive(Debug, Default)]
+pub struct Flags {
+    pub asid: Option<AccountServiceId>,
+    pub output: Option<OutputFormat>,
+    pub timeout: Option<Duration>,
+    pub wait_timeout: Option<Duration>,
+}
+
+impl Flags {
+    /// The global flags and the command's `--asid`.
+    pub fn from_global(global: &Global, asid: Option<AccountServiceId>) -> Self {
+        Self {
+            asid,
+            output: global.output,
+            timeout: global.timeout,
+            wait_timeout: global.wait_timeout,
+        }
+    }
+}
+
+/// The config file, read: each profile a map of key to text.
+#[derive(Debug, Default)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    profiles: BTreeMap<String, BTreeMap<String, String>>,
+}
 
 impl Settings {
     /// Resolves every setting. `env` reads an environment variable (injected
@@ -151,22 +240,24 @@ impl Settings {
     ) -> Result<(Self, Warnings), ConfigError> {
         let mut warnings = Vec::new();
         let env = |var: &str| env(var).filter(|v| !v.is_empty());
+        let flags = Flags::from_global(global, asid_flag);
         let config_path = config_path(&env);
-
-        // The profile name: flag, env, the file's default_profile, "default".
+        let named_by_env = env(CONFIG_ENV).is_some();
         let file = match &config_path {
-            Some(p) => load_file(p, &mut warnings)?,
+            Some(p) => load_file(p, named_by_env, &mut warnings)?,
             None => None,
         };
+
+        // The profile name: flag, env, the file's default_profile, "default".
         let mut profile = if let Some(p) = &global.profile {
             Setting {
                 value: Some(p.clone()),
                 origin: Origin::Flag("--profile"),
             }
-        } else if let Some(p) = env("CFP_PROFILE") {
+        } else if let Some(p) = env(PROFILE_ENV) {
             Setting {
                 value: Some(p),
-                origin: Origin::Env("CFP_PROFILE"),
+                origin: Origin::Env(PROFILE_ENV),
             }
         } else if let Some(p) = file.as_ref().and_then(|f| f.default_profile.clone()) {
             Setting {
@@ -184,8 +275,7 @@ impl Settings {
         };
         let profile_name = profile.value.clone().unwrap_or_default();
         let chosen = file.as_ref().and_then(|f| f.profiles.get(&profile_name));
-        let explicitly_chosen = !matches!(profile.origin, Origin::Default);
-        if chosen.is_none() && explicitly_chosen {
+        if chosen.is_none() && !matches!(profile.origin, Origin::Default) {
             let known: Vec<&str> = file
                 .as_ref()
                 .map(|f| f.profiles.keys().map(String::as_str).collect())
@@ -195,9 +285,7 @@ impl Settings {
                 profile.origin,
                 config_path
                     .as_deref()
-                    .map(Path::display)
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "the config file".into()),
+                    .map_or_else(|| "the config file".into(), |p| p.display().to_string()),
                 if known.is_empty() {
                     "none".into()
                 } else {
@@ -208,67 +296,77 @@ impl Settings {
         if chosen.is_none() {
             profile.origin = Origin::Default;
         }
-        let from_profile = |name: &str| Origin::Profile {
-            name: name.to_owned(),
-            path: config_path.clone().unwrap_or_default(),
-        };
-        let pick = |var: &'static str,
-                    field: fn(&Profile) -> Option<String>,
-                    default: Option<&str>|
-         -> Setting<String> {
-            if let Some(v) = env(var) {
+
+        // Each setting's text and origin, from the table.
+        let raw = |d: &Descriptor| -> Setting<String> {
+            if let Some(v) = env(d.env) {
                 Setting {
                     value: Some(v),
-                    origin: Origin::Env(var),
+                    origin: Origin::Env(d.env),
                 }
-            } else if let Some(v) = chosen.and_then(field) {
+            } else if let Some(v) = chosen.and_then(|p| p.get(d.key)) {
                 Setting {
-                    value: Some(v),
-                    origin: from_profile(&profile_name),
+                    value: Some(v.clone()),
+                    origin: Origin::Profile {
+                        name: profile_name.clone(),
+                        path: config_path.clone().unwrap_or_default(),
+                    },
                 }
-            } else if let Some(d) = default {
+            } else if let Some(v) = d.default {
                 Setting {
-                    value: Some(d.to_owned()),
+                    value: Some(v.to_owned()),
                     origin: Origin::Default,
                 }
             } else {
                 Setting::unset()
             }
         };
-        let secret = |s: Setting<String>| Setting {
-            value: s.value.map(SecretString::from),
-            origin: s.origin,
+        let by = |name: &str| -> &Descriptor {
+            // The names below are the table's own; a miss is a bug caught by
+            // the tests, so fall back to the first row rather than panic.
+            SETTINGS
+                .iter()
+                .find(|d| d.name == name)
+                .unwrap_or(&SETTINGS[0])
         };
-
-        let clanforge_url = check_url(pick(
-            "CFP_CLANFORGE_URL",
-            |p| p.clanforge_url.clone(),
-            Some(DEFAULT_CLANFORGE_URL),
-        ))?;
-        let task_url = check_url(pick(
-            "CFP_TASK_URL",
-            |p| p.task_url.clone(),
-            Some(DEFAULT_TASK_URL),
-        ))?;
-        let zstack_url = check_url(pick("CFP_ZSTACK_URL", |p| p.zstack_url.clone(), None))?;
-
-        let asid = match asid_flag {
+        let url = |name: &str| -> Result<Setting<String>, ConfigError> {
+            let d = by(name);
+            let s = raw(d);
+            match s.value {
+                None => Ok(s),
+                Some(v) => match sdk::check_url(&sdk_setting(d), &v) {
+                    Ok(checked) => Ok(Setting {
+                        value: Some(checked),
+                        origin: s.origin,
+                    }),
+                    // The SDK's message never repeats a password.
+                    Err(e) => Err(ConfigError(format!("{e} (from {})", s.origin))),
+                },
+            }
+        };
+        let secret = |name: &str| -> Setting<SecretString> {
+            let s = raw(by(name));
+            Setting {
+                value: s.value.map(SecretString::from),
+                origin: s.origin,
+            }
+        };
+        let asid = match flags.asid {
             Some(a) => Setting {
                 value: Some(a),
                 origin: Origin::Flag("--asid"),
             },
-            None => parse_setting(
-                pick("CFP_ASID", |p| p.asid.map(|a| a.to_string()), None),
-                |v| v.parse::<AccountServiceId>().map_err(|e| e.to_string()),
-            )?,
+            None => parse_setting(raw(by("asid")), |v| {
+                v.parse::<AccountServiceId>().map_err(|e| e.to_string())
+            })?,
         };
-        let output = match global.output {
+        let output = match flags.output {
             Some(o) => Setting {
                 value: Some(o),
                 origin: Origin::Flag("--output"),
             },
             None => {
-                let s = pick("CFP_OUTPUT", |p| p.output.clone(), None);
+                let s = raw(by("output"));
                 if s.value.is_some() {
                     parse_setting(s, |v| {
                         <OutputFormat as clap::ValueEnum>::from_str(v, true)
@@ -286,66 +384,52 @@ impl Settings {
                 }
             }
         };
-        let duration = |flag: Option<Duration>,
-                        flag_name: &'static str,
-                        var: &'static str,
-                        field: fn(&Profile) -> Option<String>,
-                        default: Duration|
-         -> Result<Setting<Duration>, ConfigError> {
-            if let Some(d) = flag {
-                return Ok(Setting {
-                    value: Some(d),
-                    origin: Origin::Flag(flag_name),
-                });
+        let duration = |flag: Option<Duration>, name: &str| {
+            let d = by(name);
+            match flag {
+                Some(v) => Ok(Setting {
+                    value: Some(v),
+                    origin: Origin::Flag(d.flag.unwrap_or("")),
+                }),
+                None => parse_setting(raw(d), parse_duration),
             }
-            let s = pick(var, field, None);
-            if s.value.is_none() {
-                return Ok(Setting {
-                    value: Some(default),
-                    origin: Origin::Default,
-                });
-            }
-            parse_setting(s, parse_duration)
         };
-        let timeout = duration(
-            global.timeout,
-            "--timeout",
-            "CFP_TIMEOUT",
-            |p| p.timeout.clone(),
-            DEFAULT_TIMEOUT,
-        )?;
-        let wait_timeout = duration(
-            global.wait_timeout,
-            "--wait-timeout",
-            "CFP_WAIT_TIMEOUT",
-            |p| p.wait_timeout.clone(),
-            DEFAULT_WAIT_TIMEOUT,
-        )?;
-
         let settings = Settings {
-            clanforge_key: secret(pick("CFP_CLANFORGE_KEY", |p| p.clanforge_key.clone(), None)),
-            clanforge_secret: secret(pick(
-                "CFP_CLANFORGE_SECRET",
-                |p| p.clanforge_secret.clone(),
-                None,
-            )),
-            task_token: secret(pick("CFP_TASK_TOKEN", |p| p.task_token.clone(), None)),
-            zstack_session: secret(pick(
-                "CFP_ZSTACK_SESSION",
-                |p| p.zstack_session.clone(),
-                None,
-            )),
+            clanforge_url: url(sdk::CLANFORGE_URL.name)?,
+            clanforge_key: secret(sdk::CLANFORGE_KEY.name),
+            clanforge_secret: secret(sdk::CLANFORGE_SECRET.name),
+            task_url: url(sdk::TASK_URL.name)?,
+            task_token: secret(sdk::TASK_TOKEN.name),
+            zstack_url: url(sdk::ZSTACK_URL.name)?,
+            zstack_session: secret(sdk::ZSTACK_SESSION.name),
+            timeout: duration(flags.timeout, "timeout")?,
+            wait_timeout: duration(flags.wait_timeout, "wait timeout")?,
             config_path,
             profile,
-            clanforge_url,
-            task_url,
-            zstack_url,
             asid,
             output,
-            timeout,
-            wait_timeout,
         };
         Ok((settings, warnings))
+    }
+
+    /// A redactor of every secret these settings hold (the Clanforge pair
+    /// also as the `Basic` header's base64).
+    pub fn redactor(&self) -> cfp_api::Redactor {
+        let mut r = cfp_api::Redactor::default();
+        for s in [
+            &self.clanforge_key,
+            &self.clanforge_secret,
+            &self.task_token,
+            &self.zstack_session,
+        ] {
+            if let Some(v) = &s.value {
+                r.add(v.expose_secret());
+            }
+        }
+        if let (Some(k), Some(s)) = (&self.clanforge_key.value, &self.clanforge_secret.value) {
+            r.add_basic(k.expose_secret(), s.expose_secret());
+        }
+        r
     }
 
     /// Points every surface at the in-process simulator.
@@ -385,8 +469,7 @@ impl Settings {
         fn plain<T: fmt::Display>(s: &Setting<T>) -> String {
             s.value
                 .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "-".into())
+                .map_or_else(|| "-".into(), ToString::to_string)
         }
         fn secret(s: &Setting<SecretString>) -> String {
             match &s.value {
@@ -395,28 +478,19 @@ impl Settings {
                 None => "-".into(),
             }
         }
-        let dur = |s: &Setting<Duration>| {
-            s.value
-                .map(|d| {
-                    jiff::SignedDuration::try_from(d)
-                        .map(|d| format!("{d:#}"))
-                        .unwrap_or_default()
-                })
-                .unwrap_or_else(|| "-".into())
-        };
+        let dur =
+            |s: &Setting<Duration>| s.value.map_or_else(|| "-".into(), cfp_api::human_duration);
         let out = |s: &Setting<OutputFormat>| {
             s.value
                 .and_then(|o| clap::ValueEnum::to_possible_value(&o))
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_else(|| "-".into())
+                .map_or_else(|| "-".into(), |v| v.get_name().to_owned())
         };
-        vec![
+        let mut rows = vec![
             (
                 "config file",
                 self.config_path
                     .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "-".into()),
+                    .map_or_else(|| "-".into(), |p| p.display().to_string()),
                 match &self.config_path {
                     Some(p) if p.exists() => "read".into(),
                     Some(_) => "absent".into(),
@@ -428,55 +502,46 @@ impl Settings {
                 plain(&self.profile),
                 self.profile.origin.to_string(),
             ),
-            (
-                "clanforge url",
-                plain(&self.clanforge_url),
-                self.clanforge_url.origin.to_string(),
-            ),
-            (
-                "clanforge key",
-                secret(&self.clanforge_key),
-                self.clanforge_key.origin.to_string(),
-            ),
-            (
-                "clanforge secret",
-                secret(&self.clanforge_secret),
-                self.clanforge_secret.origin.to_string(),
-            ),
-            (
-                "task url",
-                plain(&self.task_url),
-                self.task_url.origin.to_string(),
-            ),
-            (
-                "task token",
-                secret(&self.task_token),
-                self.task_token.origin.to_string(),
-            ),
-            (
-                "zstack url",
-                plain(&self.zstack_url),
-                self.zstack_url.origin.to_string(),
-            ),
-            (
-                "zstack session",
-                secret(&self.zstack_session),
-                self.zstack_session.origin.to_string(),
-            ),
-            ("asid", plain(&self.asid), self.asid.origin.to_string()),
-            ("output", out(&self.output), self.output.origin.to_string()),
-            (
-                "timeout",
-                dur(&self.timeout),
-                self.timeout.origin.to_string(),
-            ),
-            (
-                "wait timeout",
-                dur(&self.wait_timeout),
-                self.wait_timeout.origin.to_string(),
-            ),
-        ]
+        ];
+        for d in &SETTINGS {
+            let (value, origin) = match d.name {
+                n if n == sdk::CLANFORGE_URL.name => {
+                    (plain(&self.clanforge_url), &self.clanforge_url.origin)
+                }
+                n if n == sdk::CLANFORGE_KEY.name => {
+                    (secret(&self.clanforge_key), &self.clanforge_key.origin)
+                }
+                n if n == sdk::CLANFORGE_SECRET.name => (
+                    secret(&self.clanforge_secret),
+                    &self.clanforge_secret.origin,
+                ),
+                n if n == sdk::TASK_URL.name => (plain(&self.task_url), &self.task_url.origin),
+                n if n == sdk::TASK_TOKEN.name => {
+                    (secret(&self.task_token), &self.task_token.origin)
+                }
+                n if n == sdk::ZSTACK_URL.name => {
+                    (plain(&self.zstack_url), &self.zstack_url.origin)
+                }
+                n if n == sdk::ZSTACK_SESSION.name => {
+                    (secret(&self.zstack_session), &self.zstack_session.origin)
+                }
+                "asid" => (plain(&self.asid), &self.asid.origin),
+                "output" => (out(&self.output), &self.output.origin),
+                "timeout" => (dur(&self.timeout), &self.timeout.origin),
+                _ => (dur(&self.wait_timeout), &self.wait_timeout.origin),
+            };
+            rows.push((d.name, value, origin.to_string()));
+        }
+        rows
     }
+}
+
+/// The SDK's row for one of its own settings.
+fn sdk_setting(d: &Descriptor) -> SdkSetting {
+    sdk::ALL
+        .into_iter()
+        .find(|s| s.name == d.name)
+        .unwrap_or(sdk::CLANFORGE_URL)
 }
 
 fn parse_setting<T>(
@@ -497,50 +562,33 @@ fn parse_setting<T>(
     }
 }
 
-/// A base URL is `http(s)://host[:port]` with an optional path prefix.
-fn check_url(s: Setting<String>) -> Result<Setting<String>, ConfigError> {
-    let Some(v) = &s.value else { return Ok(s) };
-    let bad = |why: &str| {
-        Err(ConfigError(format!(
-            "base URL {v:?} ({}) {why}; expected http(s)://host[:port][/prefix]",
-            s.origin
-        )))
-    };
-    let Ok(url) = url::Url::parse(v) else {
-        return bad("is not a URL");
-    };
-    if !matches!(url.scheme(), "http" | "https") {
-        return bad("must use http or https");
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return bad("has no host");
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return bad("must not have a query or fragment");
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return bad("must not carry credentials (use the key/token settings)");
-    }
-    Ok(Setting {
-        value: Some(v.trim_end_matches('/').to_owned()),
-        origin: s.origin,
-    })
-}
-
-fn load_file(path: &Path, warnings: &mut Warnings) -> Result<Option<ConfigFile>, ConfigError> {
+/// Reads the config file. A file named by `CFP_CONFIG` must exist; the
+/// default one may be absent. Errors name the file, the line and the key,
+/// never the value: a line may hold a secret.
+fn load_file(
+    path: &Path,
+    named_by_env: bool,
+    warnings: &mut Warnings,
+) -> Result<Option<ConfigFile>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named_by_env => return Ok(None),
         Err(e) => {
             return Err(ConfigError(format!(
-                "cannot read config file {}: {e}",
-                path.display()
+                "cannot read config file {} (named by {CONFIG_ENV}): {}",
+                path.display(),
+                e.kind()
             )));
         }
     };
-    let file: ConfigFile = toml::from_str(&text)
+    let file = parse_file(&text)
         .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))?;
-    if file.profiles.values().any(Profile::has_secrets) && readable_by_others(path) {
+    let has_secrets = file.profiles.values().any(|p| {
+        SETTINGS
+            .iter()
+            .any(|d| d.kind == Kind::Secret && p.contains_key(d.key))
+    });
+    if has_secrets && readable_by_others(path) {
         warnings.push(format!(
             "{} holds credentials and is readable by other users; run: chmod 600 {}",
             path.display(),
@@ -548,6 +596,103 @@ fn load_file(path: &Path, warnings: &mut Warnings) -> Result<Option<ConfigFile>,
         ));
     }
     Ok(Some(file))
+}
+
+/// Parses the file's text. A syntax error says where (line and column) and
+/// what, but not the text of the line; an unknown key is named with the
+/// closest known one.
+fn parse_file(text: &str) -> Result<ConfigFile, String> {
+    let doc: toml::Table = toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("line {line}, column {col}: ")
+            })
+            .unwrap_or_default();
+        format!(
+            "{at}{} (the line is not shown: it may hold a secret)",
+            e.message()
+        )
+    })?;
+    let mut file = ConfigFile::default();
+    for (key, value) in doc {
+        match (key.as_str(), value) {
+            ("default_profile", toml::Value::String(s)) => file.default_profile = Some(s),
+            ("default_profile", _) => return Err("default_profile must be a string".into()),
+            ("profiles", toml::Value::Table(profiles)) => {
+                for (name, p) in profiles {
+                    let toml::Value::Table(p) = p else {
+                        return Err(format!("profiles.{name} must be a table of settings"));
+                    };
+                    let mut settings = BTreeMap::new();
+                    for (k, v) in p {
+                        let Some(d) = SETTINGS.iter().find(|d| d.key == k) else {
+                            return Err(format!(
+                                "profile {name:?}: unknown key {k:?}{}; known keys: {}",
+                                closest(&k)
+                                    .map(|c| format!(" (did you mean {c:?}?)"))
+                                    .unwrap_or_default(),
+                                SETTINGS
+                                    .iter()
+                                    .map(|d| d.key)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
+                        };
+                        let text = match (&v, d.kind) {
+                            (toml::Value::String(s), _) => s.clone(),
+                            (toml::Value::Integer(i), Kind::Asid) => i.to_string(),
+                            _ => {
+                                return Err(format!(
+                                    "profile {name:?}: {k} must be {}",
+                                    if d.kind == Kind::Asid {
+                                        "a number"
+                                    } else {
+                                        "a string"
+                                    }
+                                ));
+                            }
+                        };
+                        settings.insert(k, text);
+                    }
+                    file.profiles.insert(name, settings);
+                }
+            }
+            ("profiles", _) => return Err("profiles must be a table".into()),
+            (other, _) => {
+                return Err(format!(
+                    "unknown top-level key {other:?}; the file holds default_profile and [profiles.NAME] tables"
+                ));
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// The known key closest to a misspelt one (at most two edits away).
+fn closest(key: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let cost = usize::from(ca != *cb);
+                cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    SETTINGS
+        .iter()
+        .map(|d| (distance(key, d.key), d.key))
+        .filter(|(n, _)| *n <= 2)
+        .min()
+        .map(|(_, k)| k)
 }
 
 #[cfg(unix)]
@@ -587,11 +732,11 @@ mod tests {
         fn new(config: Option<&str>) -> Self {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("config.toml");
-            if let Some(text) = config {
-                std::fs::write(&path, text).unwrap();
-            }
+            // No configuration is an empty file: the user's own file is
+            // never read by tests.
+            std::fs::write(&path, config.unwrap_or("")).unwrap();
             let mut vars = HashMap::new();
-            vars.insert("CFP_CONFIG".to_owned(), path.display().to_string());
+            vars.insert(CONFIG_ENV.to_owned(), path.display().to_string());
             Self { _dir: dir, vars }
         }
 
@@ -618,16 +763,23 @@ asid = 9
 "#;
 
     #[test]
+    fn the_client_settings_are_the_sdks_rows() {
+        for s in sdk::ALL {
+            let d = SETTINGS.iter().find(|d| d.name == s.name).unwrap();
+            assert_eq!((d.env, d.key, d.default), (s.env, s.key, s.default));
+            assert_eq!(d.kind == Kind::Secret, s.secret);
+        }
+    }
+
+    #[test]
     fn defaults_apply_with_no_configuration() {
         let s = Fixture::new(None).resolve(&global()).unwrap();
-        assert_eq!(
-            s.clanforge_url.value.as_deref(),
-            Some(DEFAULT_CLANFORGE_URL)
-        );
+        assert_eq!(s.clanforge_url.value.as_deref(), sdk::CLANFORGE_URL.default);
         assert_eq!(s.clanforge_url.origin, Origin::Default);
         assert_eq!(s.zstack_url.value, None, "ZStack has no public default");
         assert_eq!(s.output.value, Some(OutputFormat::Json), "not a terminal");
         assert_eq!(s.timeout.value, Some(DEFAULT_TIMEOUT));
+        assert_eq!(s.wait_timeout.value, Some(DEFAULT_WAIT_TIMEOUT));
         assert_eq!(s.profile.value.as_deref(), Some("default"));
     }
 
@@ -676,11 +828,34 @@ asid = 9
     }
 
     #[test]
-    fn typos_in_the_file_are_reported_with_their_key() {
-        let e = Fixture::new(Some("[profiles.x]\nclanforg_key = \"k\"\n"))
+    fn typos_in_the_file_are_reported_with_their_key_and_never_their_value() {
+        let e = Fixture::new(Some("[profiles.x]\nclanforg_key = \"k-FAKE-VALUE\"\n"))
             .resolve(&global())
             .unwrap_err();
         assert!(e.0.contains("clanforg_key"), "{e}");
+        assert!(e.0.contains("did you mean \"clanforge_key\""), "{e}");
+        assert!(!e.0.contains("FAKE-VALUE"), "{e}");
+        let e = Fixture::new(Some("[profiles.x]\ntask_tokn = \"t-FAKE-VALUE\"\n"))
+            .resolve(&global())
+            .unwrap_err();
+        assert!(e.0.contains("task_token"), "{e}");
+        assert!(!e.0.contains("FAKE-VALUE"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_line_but_never_shows_it() {
+        let e = Fixture::new(Some("[profiles.x]\ntask_token = \"t-FAKE-VALUE\n"))
+            .resolve(&global())
+            .unwrap_err();
+        assert!(e.0.contains("line 2"), "{e}");
+        assert!(!e.0.contains("FAKE"), "{e}");
+    }
+
+    #[test]
+    fn a_config_file_named_by_the_environment_must_exist() {
+        let f = Fixture::new(None).set(CONFIG_ENV, "/nonexistent/cfp/config.toml");
+        let e = f.resolve(&global()).unwrap_err();
+        assert!(e.0.contains("named by CFP_CONFIG"), "{e}");
     }
 
     #[test]
@@ -689,10 +864,7 @@ asid = 9
             .set("CFP_TASK_URL", "ftp://x")
             .resolve(&global())
             .unwrap_err();
-        assert!(
-            e.0.contains("CFP_TASK_URL") && e.0.contains("http or https"),
-            "{e}"
-        );
+        assert!(e.0.contains("CFP_TASK_URL") && e.0.contains("http"), "{e}");
         let e = Fixture::new(None)
             .set("CFP_ASID", "0")
             .resolve(&global())
@@ -702,11 +874,11 @@ asid = 9
             "{e}"
         );
         let e = Fixture::new(None)
-            .set("CFP_CLANFORGE_URL", "https://user:pw@example.test")
+            .set("CFP_CLANFORGE_URL", "https://user:pw-FAKE@example.test")
             .resolve(&global())
             .unwrap_err();
         assert!(e.0.contains("must not carry credentials"), "{e}");
-        assert!(!e.0.contains("pw@") || e.0.contains("CFP_CLANFORGE_URL"));
+        assert!(!e.0.contains("pw-FAKE"), "{e}");
     }
 
     #[test]
@@ -728,7 +900,7 @@ asid = 9
     fn a_world_readable_file_with_credentials_is_warned_about() {
         use std::os::unix::fs::PermissionsExt;
         let f = Fixture::new(Some(FILE));
-        let path = PathBuf::from(&f.vars["CFP_CONFIG"]);
+        let path = PathBuf::from(&f.vars[CONFIG_ENV]);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let env = |k: &str| f.vars.get(k).cloned();
         let (_, warnings) = Settings::resolve(&global(), None, &env, false).unwrap();

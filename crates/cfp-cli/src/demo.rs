@@ -2,41 +2,24 @@
 //! progress bars and tables, in well under a minute.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Instant;
 
-use cfp_model::clanforge::{CreateImageDiff, GetImageDiffStatus, GetImageStatus, RetryImageDiff};
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId,
     OperationId, TaskTemplateId, UnixTime, ZStackImageId,
 };
-use cfp_testkit::{ClockMode, RunningSimulator, Simulator};
-use cfp_transport::Clock;
 
-use crate::app::{Ctx, build_client, progress_bar_wanted};
 use crate::cli::{DemoArgs, Global, OutputFormat};
-use crate::commands::wait_for;
 use crate::config::Settings;
+use crate::context::{Ctx, build_client, progress_bar_wanted};
 use crate::error::CliError;
-use crate::simtime::SimTime;
-
-/// Simulated seconds per real second under `--sim`.
-pub const SIM_SPEED: f64 = 60.0;
+use crate::sim::LocalSim;
+use crate::wait::wait_for;
 
 /// The default world's diff that is complete (and so can be retried).
 const COMPLETE_DIFF: DiffId = DiffId(218_595);
 /// The default world's ZStack image with a suspended upload.
 const ZSTACK_IMAGE: &str = "ccf943310d86335bb3d2511ca8e14137";
-
-/// Starts the in-process simulator with the default world.
-pub async fn start_simulator(speed: f64) -> Result<RunningSimulator, CliError> {
-    Simulator::builder()
-        .clock(ClockMode::from_speed(speed))
-        .start()
-        .await
-        .map_err(|e| CliError::Sim(e.to_string()))
-}
 
 /// Writes the walkthrough's narration on stdout.
 struct Demo;
@@ -44,7 +27,7 @@ struct Demo;
 impl Demo {
     fn say(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}")?;
+        writeln!(out, "{}", crate::shield::for_terminal(text))?;
         Ok(())
     }
 
@@ -66,8 +49,8 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         ));
     }
     let started = Instant::now();
-    let sim = start_simulator(args.speed).await?;
-    let creds = sim.credentials().clone();
+    let sim = LocalSim::start(args.speed).await?;
+    let creds = sim.credentials();
     let env = |_: &str| None;
     let (mut settings, _) = Settings::resolve(global, None, &env, true)?;
     settings.use_simulator(
@@ -77,7 +60,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         &creds.task_token,
         &creds.zstack_session,
     );
-    let clock: Arc<dyn Clock> = Arc::new(SimTime::new(sim.clock().clone()));
+    let clock = sim.clock();
     let ctx = Ctx {
         client: build_client(&settings, clock.clone())?,
         settings,
@@ -96,10 +79,12 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
 async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     let d = Demo;
     let client = &ctx.client;
-    let Some(sim) = &ctx.sim else {
+    let Some(local) = &ctx.sim else {
         return Err(CliError::Sim("the simulator is not running".into()));
     };
+    let sim = local.simulator();
     let asid = AccountServiceId(1);
+    let cf = client.clanforge(asid);
     d.say(&format!(
         "cfp demo: a simulated fleet at {} (time runs {speed}× faster).\n\
          Credentials: Clanforge key demo / secret demo, task token demo, ZStack session demo.\n\
@@ -109,21 +94,14 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
 
     d.section("Clanforge: image difference analysis")?;
     d.command("imagediff create --asid 1 --image 1 --machine 2 --wait")?;
-    let job = client
-        .create_image_diff(&CreateImageDiff {
-            account_service_id: asid,
-            image_id: ImageId(1),
-            machine_id: MachineId(2),
-            diff_id: None,
-        })
+    let job = cf
+        .create_image_diff(ImageId(1), MachineId(2))
+        .send()
         .await?;
     let reattach = format!("cfp --sim imagediff status --asid 1 {} --wait", job.diff_id);
-    let done = wait_for(
-        ctx,
-        client.wait_for_diff(asid, job.diff_id),
-        reattach,
-        async |_| Vec::new(),
-    )
+    let done = wait_for(ctx, cf.wait_for_diff(job.diff_id), reattach, async |_| {
+        Vec::new()
+    })
     .await;
     match done {
         Ok(status) => ctx.print(&status)?,
@@ -133,39 +111,26 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     }
 
     d.command(&format!("imagediff retry --asid 1 {COMPLETE_DIFF}"))?;
-    let retried = client
-        .retry_image_diff(RetryImageDiff {
-            account_service_id: asid,
-            diff_id: COMPLETE_DIFF,
-        })
-        .await?;
+    let retried = cf.retry_image_diff(COMPLETE_DIFF).send().await?;
     ctx.print(&retried)?;
 
     d.command(&format!("imagediff status --asid 1 {} --info", job.diff_id))?;
-    let status = client
-        .image_diff_status(GetImageDiffStatus {
-            account_service_id: asid,
-            diff_id: job.diff_id,
-            info: true,
-        })
+    let status = cf
+        .get_image_diff_status(job.diff_id)
+        .info(true)
+        .send()
         .await?;
     ctx.print(&status)?;
 
     d.section("Clanforge: image rollout (gate a patch on it)")?;
     d.command("image status --asid 1 1 --detail")?;
-    let rollout = client
-        .image_status(GetImageStatus {
-            account_service_id: asid,
-            image_id: ImageId(1),
-            detail: true,
-        })
-        .await?;
+    let rollout = cf.get_image_status(ImageId(1)).detail(true).send().await?;
     ctx.print(&rollout)?;
     d.command("image status --asid 1 1 --detail --wait-ready")?;
     let reattach = "cfp --sim image status --asid 1 1 --wait-ready".to_owned();
     let ready = wait_for(
         ctx,
-        client.wait_for_rollout(asid, ImageId(1)).detail(true),
+        cf.wait_for_rollout(ImageId(1)).detail(true),
         reattach,
         async |_| Vec::new(),
     )
@@ -174,11 +139,12 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
 
     d.section("Task API: restart a fleet, steer a scheduled batch")?;
     d.command("task templates")?;
-    ctx.print(&client.task_templates().await?)?;
+    ctx.print(&client.list_task_templates().send().await?)?;
 
     d.command("task create --template 1 --fleet 1 --wait")?;
     let batch = client
-        .create_task_batch(&CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(1)))
+        .create_task_batch(CreateTaskBatch::for_fleet(TaskTemplateId(1), FleetId(1)))
+        .send()
         .await?;
     let reattach = format!("cfp --sim batch get {} --wait", batch.id);
     match wait_for(ctx, client.wait_for_batch(batch.id), reattach, async |_| {
@@ -202,12 +168,13 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
         .map_err(|e| CliError::Sim(e.to_string()))?;
     let scheduled = client
         .create_task_batch(
-            &CreateTaskBatch::for_instances(
+            CreateTaskBatch::for_instances(
                 TaskTemplateId(2),
                 [ApplicationInstanceId(5), ApplicationInstanceId(6)],
             )
             .execute_at(at),
         )
+        .send()
         .await?;
     ctx.print(&scheduled)?;
     let (first, second) = match scheduled.task_ids.as_slice() {
@@ -223,18 +190,18 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     d.command(&format!("task resume {first}"))?;
     ctx.print(&client.resume_task(first).await?)?;
     d.command(&format!("task cancel {second}"))?;
-    ctx.print(&client.cancel_task(second).await?)?;
+    ctx.print(&client.cancel_task(second).send().await?)?;
     d.command(&format!("task get {first}"))?;
-    ctx.print(&client.get_task(first).await?)?;
+    ctx.print(&client.get_task(first).send().await?)?;
     d.command(&format!("batch get {}", scheduled.id))?;
-    ctx.print(&client.get_task_batch(scheduled.id).await?)?;
+    ctx.print(&client.get_task_batch(scheduled.id).send().await?)?;
     d.command("task list   (the last 100; the last 5 shown here)")?;
-    let mut tasks = client.list_tasks().await?;
+    let mut tasks = client.list_tasks().send().await?.into_inner();
     let keep = tasks.len().saturating_sub(5);
     tasks.drain(..keep);
     ctx.print(&tasks)?;
     d.command("batch list")?;
-    ctx.print(&client.list_task_batches().await?)?;
+    ctx.print(&client.list_task_batches().send().await?)?;
 
     d.section("ZStack: resume an image upload")?;
     // This ZStack answers the documented PUT with 405, as ZStack's own source
@@ -242,16 +209,16 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     sim.world().set_zstack_put_allowed(false);
     d.command(&format!("upload-job {ZSTACK_IMAGE}"))?;
     let image = ZStackImageId::new(ZSTACK_IMAGE).map_err(|e| CliError::Sim(e.to_string()))?;
-    ctx.print(
-        &client
-            .upload_job_details(&GetUploadJobDetails::new(image))
-            .await?,
-    )?;
+    ctx.print(&client.get_upload_job_details(image).send().await?)?;
 
     summary(&d, sim, started)
 }
 
-fn summary(d: &Demo, sim: &RunningSimulator, started: Instant) -> Result<(), CliError> {
+fn summary(
+    d: &Demo,
+    sim: &cfp_testkit::RunningSimulator,
+    started: Instant,
+) -> Result<(), CliError> {
     d.section("Summary")?;
     let journal = sim.journal();
     let mut t = comfy_table::Table::new();

@@ -31,7 +31,8 @@ pub fn init(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
-        .with_writer(std::io::stderr)
+        // Every line through the shield: no secret, no escape sequence.
+        .with_writer(|| crate::shield::ShieldedWriter::new(std::io::stderr()))
         .with_span_events(FmtSpan::CLOSE)
         .with_target(verbose >= 2)
         .try_init();

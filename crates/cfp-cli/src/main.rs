@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Other as u8);
         }
     };
-    match runtime.block_on(cfp_cli::app::run(cli)) {
+    match runtime.block_on(cfp_cli::run::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if !matches!(e, cfp_cli::error::CliError::Interrupted { .. }) {

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use cfp_model::{DiffStatus, ImageStatus, Task, TaskBatch};
+use cfp_api::model::{DiffStatus, ImageStatus, Task, TaskBatch};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -22,9 +22,7 @@ pub trait Snapshot {
 }
 
 fn human(d: Duration) -> String {
-    jiff::SignedDuration::try_from(Duration::from_secs(d.as_secs()))
-        .map(|d| format!("{d:#}"))
-        .unwrap_or_default()
+    cfp_api::human_duration(d)
 }
 
 impl Snapshot for DiffStatus {
@@ -179,7 +177,8 @@ impl WaitView {
             let (pos, len) = s.position();
             b.set_length(len.max(1));
             b.set_position(pos);
-            b.set_message(s.message());
+            // The state names come from a server: shielded.
+            b.set_message(crate::shield::for_terminal(&s.message()));
         }
         let event = s.event();
         if self.last_event.as_ref() != Some(&event) {
@@ -253,7 +252,7 @@ mod tests {
             "jobeta": 230, "jobfailed": 0, "jobprogress": 40, "jobstateid": 4,
             "jobstatename": "Running", "jobupdated": 100}))
         .unwrap();
-        assert!(s.message().contains("in 2m 10s"), "{}", s.message());
+        assert!(s.message().contains("in 2m10s"), "{}", s.message());
         assert_eq!(s.position(), (40, 100));
     }
 }

@@ -14,7 +14,7 @@ mod support;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use cfp_model::{FleetId, OperationId};
+use cfp_api::model::{FleetId, OperationId};
 use cfp_testkit::world::{TaskFailureRule, TaskScope};
 use cfp_testkit::{ClockMode, Fault, FaultRule};
 use serde_json::Value;
@@ -298,11 +298,14 @@ fn upload_job_details() {
         .cfp()
         .args(["upload-job", "ccf943310d86335bb3d2511ca8e14137"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let v = stdout_json(&out);
-    assert_eq!(
-        v["existingJobDetails"][0]["offset"],
-        45_298_483_200_000_000u64
+    // The vendor's own form of the number, exactly: not re-encoded.
+    assert!(
+        stdout(&out).contains(r#""offset": 452984832E8"#),
+        "{}",
+        stdout(&out)
     );
+    let v = stdout_json(&out);
+    assert_eq!(v["existingJobDetails"][0]["longJobState"], "Suspended");
 }
 
 #[test]
@@ -438,7 +441,7 @@ fn exit_130_on_ctrl_c_leaves_the_job_running_and_says_how_to_re_attach() {
     let mut std_cmd = std::process::Command::new(bin);
     let url = s.sim().base_url();
     std_cmd
-        .env("CFP_CONFIG", s.config_dir.path().join("c.toml"))
+        .env("CFP_CONFIG", s.config_dir.path().join("config.toml"))
         .env("CFP_CLANFORGE_URL", &url)
         .env("CFP_CLANFORGE_KEY", KEY)
         .env("CFP_CLANFORGE_SECRET", SECRET)
@@ -563,4 +566,59 @@ fn version_and_help() {
         .output()
         .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("Examples:"));
+}
+
+#[test]
+fn json_output_keeps_every_field_the_vendor_sent_on_every_command() {
+    use cfp_testkit::world::{EXTRA_FIELD, World};
+    let s = Sim::with(ClockMode::Scaled(600.0), World::default().extra_field(true));
+    let json = |args: &[&str]| {
+        let out = run(s.cfp().arg("-o").arg("json").args(args));
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        stdout_json(&out)
+    };
+    let has = |v: &Value, args: &[&str]| match v {
+        Value::Array(items) => {
+            assert!(!items.is_empty(), "{args:?}: an empty list proves nothing");
+            for i in items {
+                assert!(i.get(EXTRA_FIELD).is_some(), "{args:?}: {i}");
+            }
+        }
+        other => assert!(other.get(EXTRA_FIELD).is_some(), "{args:?}: {other}"),
+    };
+    // Far enough ahead that the fast simulated clock does not reach it.
+    let batch = json(&[
+        "task",
+        "create",
+        "--template",
+        "2",
+        "--instance",
+        "7",
+        "--at",
+        "2030-01-01T00:00:00Z",
+    ]);
+    has(&batch, &["task", "create"]);
+    let batch_id = batch["id"].to_string();
+    let task = batch["taskIds"][0].to_string();
+    let diff = json(&["imagediff", "create", "--image", "1", "--machine", "3"]);
+    has(&diff, &["imagediff", "create"]);
+    let diff_id = diff["diffid"].to_string();
+    for args in [
+        vec!["imagediff", "retry", "218595"],
+        vec!["imagediff", "status", "218595", "--info"],
+        vec!["imagediff", "status", &diff_id, "--wait"],
+        vec!["image", "status", "1", "--detail"],
+        vec!["image", "status", "1", "--wait-ready"],
+        vec!["task", "templates"],
+        vec!["task", "list"],
+        vec!["task", "get", &task],
+        vec!["task", "pause", &task],
+        vec!["task", "resume", &task],
+        vec!["task", "cancel", &task],
+        vec!["batch", "list"],
+        vec!["batch", "get", &batch_id],
+        vec!["upload-job", "8d3c1b5a7e9f4c2d8b6a4e2c0a9f7d5b"],
+    ] {
+        has(&json(&args), &args);
+    }
 }

@@ -7,7 +7,7 @@
 
 mod support;
 
-use cfp_model::OperationId;
+use cfp_api::model::OperationId;
 use cfp_testkit::{Fault, FaultRule};
 use support::{KEY, SECRET, SESSION, Sim, TOKEN, code, run, secrets, stderr};
 

@@ -416,7 +416,8 @@ mod tests {
     #[test]
     fn wire_values_are_read_back_with_their_checks() {
         let q = vec![("accountserviceid".to_owned(), "12".to_owned())];
-        let a: AccountServiceId = required("accountserviceid", first(&q, "accountserviceid")).unwrap();
+        let a: AccountServiceId =
+            required("accountserviceid", first(&q, "accountserviceid")).unwrap();
         assert_eq!(a, AccountServiceId(12));
         let e = required::<AccountServiceId>("imageid", None).unwrap_err();
         assert_eq!(e.to_string(), "imageid: missing");

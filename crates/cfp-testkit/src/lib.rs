@@ -73,6 +73,10 @@
 //! task token `demo`, ZStack session `demo`. See the crate's README for the
 //! timings.
 //!
+//! [`examples`] holds one example call per operation of the contract
+//! against that world: the table the suites that go over every operation
+//! iterate.
+//!
 //! # Admin routes
 //!
 //! Under `/_sim/` on the same base URL: the journal as NDJSON, reset,
@@ -81,9 +85,12 @@
 //! ([`RunningSimulator::admin_token`]).
 
 mod admin;
+#[cfg(feature = "client-clock")]
+mod client_clock;
 mod clock;
 mod connections;
 mod credentials;
+pub mod examples;
 mod faults;
 mod journal;
 mod request_body;
@@ -94,6 +101,8 @@ mod simulator;
 mod tls;
 pub mod world;
 
+#[cfg(feature = "client-clock")]
+pub use client_clock::SimTime;
 pub use clock::{ClockMode, SimClock};
 pub use credentials::Credentials;
 pub use faults::{Fault, FaultPlan, FaultRule, Faults, RetryAfter, RuleId, RuleStatus};

@@ -1,8 +1,10 @@
-//! Secret hygiene through the whole stack: every API method, every waiter
-//! and every kind of failure, against the simulator over the real reqwest
-//! transport, with a TRACE-level subscriber capturing everything; then the
-//! `Debug` of every configuration, client, transport, simulator, journal
-//! entry and error. No credential, nor base64 of key:secret, may appear.
+//! Secret hygiene through the whole stack: every operation of the contract
+//! (its example from `cfp_testkit::examples`), the composite methods, every
+//! waiter and every kind of failure, against the simulator over the real
+//! reqwest transport, with a TRACE-level subscriber capturing everything;
+//! then the `Debug` of every configuration, client, transport, simulator,
+//! journal entry and error. No credential, nor base64 of key:secret, may
+//! appear.
 //!
 //! Alone in its test binary, with a global subscriber installed first:
 //! `tracing` caches per-callsite interest process-wide, so a test without a
@@ -17,19 +19,18 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cfp_api::{Client, Error};
-use cfp_model::clanforge::{CreateImageDiff, GetImageDiffStatus, GetImageStatus, RetryImageDiff};
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId,
     OperationId, TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
 };
-use cfp_testkit::world::{DEMO_DIFF_ID, DEMO_ZSTACK_FAILING_IMAGE, DEMO_ZSTACK_IMAGE};
-use cfp_testkit::{ClockMode, Fault, FaultRule, RetryAfter};
-use cfp_transport::{ReqwestTransport, RetryPolicy, Timeouts};
+use cfp_api::params::GetUploadJobDetailsParams;
+use cfp_api::{Call, Client, Error, ReqwestTransport, RetryPolicy, Timeouts};
+use cfp_testkit::examples;
+use cfp_testkit::world::{DEMO_ZSTACK_FAILING_IMAGE, DEMO_ZSTACK_IMAGE};
+use cfp_testkit::{ClockMode, Fault, FaultRule, RetryAfter, SimTime};
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use api_support::{SimTime, TOKEN, assert_no_secret, client_for, quick_timeouts, sim_builder};
+use api_support::{TOKEN, assert_no_secret, client_for, quick_timeouts, sim_builder};
 
 /// A `MakeWriter` into a shared buffer.
 #[derive(Clone, Default)]
@@ -56,68 +57,34 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 
 const ASID: AccountServiceId = AccountServiceId(1);
 
-fn upload(image: &str) -> GetUploadJobDetails {
-    GetUploadJobDetails::new(ZStackImageId::new(image).unwrap())
+fn upload(client: &Client, image: &str) -> Call<GetUploadJobDetailsParams> {
+    client.get_upload_job_details(ZStackImageId::new(image).unwrap())
 }
 
-/// Every method once, succeeding; returns nothing but traces.
+/// Every operation once with its example, in the contract's order (each
+/// succeeds against the fresh default world), then the composite methods:
+/// pause and resume over the toggle, and the ZStack `GET` form after the
+/// `PUT` is refused with 405.
 async fn every_method(client: &Client, sim: &cfp_testkit::RunningSimulator) {
-    let job = client
-        .create_image_diff(&CreateImageDiff {
-            account_service_id: ASID,
-            image_id: ImageId(1),
-            machine_id: MachineId(2),
-            diff_id: None,
-        })
-        .await
-        .unwrap();
-    client
-        .image_diff_status(GetImageDiffStatus {
-            account_service_id: ASID,
-            diff_id: job.diff_id,
-            info: true,
-        })
-        .await
-        .unwrap();
-    client
-        .retry_image_diff(RetryImageDiff {
-            account_service_id: ASID,
-            diff_id: DEMO_DIFF_ID,
-        })
-        .await
-        .unwrap();
-    client
-        .image_status(GetImageStatus {
-            account_service_id: ASID,
-            image_id: ImageId(1),
-            detail: true,
-        })
-        .await
-        .unwrap();
-    client.task_templates().await.unwrap();
+    for example in examples::all() {
+        client
+            .send_any(example.params.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", example.name()));
+    }
     let batch = client
-        .create_task_batch(&CreateTaskBatch::for_instances(
+        .create_task_batch(CreateTaskBatch::for_instances(
             TaskTemplateId(2),
-            [1, 2, 3].map(ApplicationInstanceId),
+            [ApplicationInstanceId(2)],
         ))
+        .send()
         .await
         .unwrap();
-    client.list_tasks().await.unwrap();
-    client.get_task(batch.task_ids[0]).await.unwrap();
-    client.toggle_task_pause(batch.task_ids[0]).await.unwrap();
+    client.pause_task(batch.task_ids[0]).await.unwrap();
     client.resume_task(batch.task_ids[0]).await.unwrap();
-    client.pause_task(batch.task_ids[1]).await.unwrap();
-    client.cancel_task(batch.task_ids[2]).await.unwrap();
-    client.list_task_batches().await.unwrap();
-    client.get_task_batch(batch.id).await.unwrap();
-    client
-        .upload_job_details(&upload(DEMO_ZSTACK_IMAGE))
-        .await
-        .unwrap();
     sim.world().set_zstack_put_allowed(false);
-    let fresh = client.clone();
-    fresh
-        .upload_job_details(&upload(DEMO_ZSTACK_IMAGE))
+    upload(client, DEMO_ZSTACK_IMAGE)
+        .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     sim.world().set_zstack_put_allowed(true);
@@ -129,7 +96,7 @@ async fn every_failure(client: &Client, sim: &cfp_testkit::RunningSimulator) -> 
     let faults = sim.faults();
     let op = |f: Fault, op: OperationId, times: u64| FaultRule::new(f).operation(op).times(times);
     faults.add(op(Fault::Status { status: 500 }, OperationId::ListTasks, 1));
-    errors.push(client.list_tasks().await.map(drop).unwrap_err());
+    errors.push(client.list_tasks().send().await.map(drop).unwrap_err());
     faults.add(op(
         Fault::TooManyRequests {
             retry_after: RetryAfter::Seconds(60),
@@ -137,17 +104,32 @@ async fn every_failure(client: &Client, sim: &cfp_testkit::RunningSimulator) -> 
         OperationId::ListTaskTemplates,
         1,
     ));
-    errors.push(client.task_templates().await.map(drop).unwrap_err());
+    errors.push(
+        client
+            .list_task_templates()
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
+    );
     faults.add(op(
         Fault::HtmlErrorPage { status: 502 },
         OperationId::ListTaskBatches,
         4,
     ));
-    errors.push(client.list_task_batches().await.map(drop).unwrap_err());
+    errors.push(
+        client
+            .list_task_batches()
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
+    );
     faults.add(op(Fault::ConnectionReset, OperationId::CreateTaskBatch, 1));
     errors.push(
         client
-            .create_task_batch(&CreateTaskBatch::for_fleet(TaskTemplateId(2), FleetId(2)))
+            .create_task_batch(CreateTaskBatch::for_fleet(TaskTemplateId(2), FleetId(2)))
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
@@ -155,11 +137,10 @@ async fn every_failure(client: &Client, sim: &cfp_testkit::RunningSimulator) -> 
     faults.add(op(Fault::TruncatedJson, OperationId::GetImageStatus, 1));
     errors.push(
         client
-            .image_status(GetImageStatus {
-                account_service_id: ASID,
-                image_id: ImageId(1),
-                detail: false,
-            })
+            .clanforge(ASID)
+            .get_image_status(ImageId(1))
+            .detail(false)
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
@@ -171,39 +152,43 @@ async fn every_failure(client: &Client, sim: &cfp_testkit::RunningSimulator) -> 
     ));
     errors.push(
         client
-            .create_image_diff(&CreateImageDiff {
-                account_service_id: ASID,
-                image_id: ImageId(2),
-                machine_id: MachineId(4),
-                diff_id: None,
-            })
+            .clanforge(ASID)
+            .create_image_diff(ImageId(2), MachineId(4))
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
     );
     // Not found, on each surface; a service error in a 200 body.
-    errors.push(client.get_task(TaskId(99_999)).await.map(drop).unwrap_err());
+    errors.push(
+        client
+            .get_task(TaskId(99_999))
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
+    );
     errors.push(
         client
             .get_task_batch(TaskBatchId(99_999))
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
     );
     errors.push(
         client
-            .image_diff_status(GetImageDiffStatus {
-                account_service_id: ASID,
-                diff_id: DiffId(99_999),
-                info: false,
-            })
+            .clanforge(ASID)
+            .get_image_diff_status(DiffId(99_999))
+            .info(false)
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
     );
     errors.push(
-        client
-            .upload_job_details(&upload(DEMO_ZSTACK_FAILING_IMAGE))
+        upload(client, DEMO_ZSTACK_FAILING_IMAGE)
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
@@ -211,19 +196,21 @@ async fn every_failure(client: &Client, sim: &cfp_testkit::RunningSimulator) -> 
     // Invalid input; a task state conflict.
     errors.push(
         client
-            .create_task_batch(&CreateTaskBatch::for_instances(TaskTemplateId(1), []))
+            .create_task_batch(CreateTaskBatch::for_instances(TaskTemplateId(1), []))
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
     );
     let b = client
-        .create_task_batch(&CreateTaskBatch::for_instances(
+        .create_task_batch(CreateTaskBatch::for_instances(
             TaskTemplateId(2),
             [ApplicationInstanceId(40)],
         ))
+        .send()
         .await
         .unwrap();
-    client.cancel_task(b.task_ids[0]).await.unwrap();
+    client.cancel_task(b.task_ids[0]).send().await.unwrap();
     errors.push(
         client
             .pause_task(b.task_ids[0])
@@ -264,21 +251,20 @@ async fn a_trace_of_every_method_and_failure_and_every_debug_print_hold_no_secre
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    errors.push(wrong.list_tasks().await.map(drop).unwrap_err());
+    errors.push(wrong.list_tasks().send().await.map(drop).unwrap_err());
     errors.push(
         wrong
-            .image_status(GetImageStatus {
-                account_service_id: ASID,
-                image_id: ImageId(1),
-                detail: false,
-            })
+            .clanforge(ASID)
+            .get_image_status(ImageId(1))
+            .detail(false)
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
     );
     errors.push(
-        wrong
-            .upload_job_details(&upload(DEMO_ZSTACK_IMAGE))
+        upload(&wrong, DEMO_ZSTACK_IMAGE)
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
@@ -299,7 +285,7 @@ async fn a_trace_of_every_method_and_failure_and_every_debug_print_hold_no_secre
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    errors.push(untrusting.list_tasks().await.map(drop).unwrap_err());
+    errors.push(untrusting.list_tasks().send().await.map(drop).unwrap_err());
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
@@ -308,7 +294,14 @@ async fn a_trace_of_every_method_and_failure_and_every_debug_print_hold_no_secre
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    errors.push(refused.get_task(TaskId(1)).await.map(drop).unwrap_err());
+    errors.push(
+        refused
+            .get_task(TaskId(1))
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
+    );
 
     // Every waiter, to its end, on a scaled simulator.
     let fast = sim_builder()
@@ -327,34 +320,35 @@ async fn a_trace_of_every_method_and_failure_and_every_debug_print_hold_no_secre
         .unwrap();
     let deadline = Duration::from_secs(3600);
     let job = waiting
-        .create_image_diff(&CreateImageDiff {
-            account_service_id: ASID,
-            image_id: ImageId(1),
-            machine_id: MachineId(3),
-            diff_id: None,
-        })
+        .clanforge(ASID)
+        .create_image_diff(ImageId(1), MachineId(3))
+        .send()
         .await
         .unwrap();
     let diff = waiting
-        .wait_for_diff(ASID, job.diff_id)
+        .clanforge(ASID)
+        .wait_for_diff(job.diff_id)
         .wait(deadline)
         .await;
     let b = waiting
-        .create_task_batch(&CreateTaskBatch::for_instances(
+        .create_task_batch(CreateTaskBatch::for_instances(
             TaskTemplateId(2),
             [ApplicationInstanceId(5)],
         ))
+        .send()
         .await
         .unwrap();
     let task = waiting.wait_for_task(b.task_ids[0]).wait(deadline).await;
     let batch = waiting.wait_for_batch(b.id).wait(deadline).await;
     let rollout = waiting
-        .wait_for_rollout(ASID, ImageId(1))
+        .clanforge(ASID)
+        .wait_for_rollout(ImageId(1))
         .fail_on_failed(true)
         .wait(deadline)
         .await;
     let short = waiting
-        .wait_for_diff(ASID, DiffId(99_999))
+        .clanforge(ASID)
+        .wait_for_diff(DiffId(99_999))
         .wait(Duration::from_secs(1))
         .await;
     shown.push(format!("{diff:?} {task:?} {batch:?} {rollout:?} {short:?}"));

@@ -2,6 +2,13 @@
 //! reqwest transport) against the simulator with 20% of requests faulted,
 //! one fault class at a time and then all classes mixed.
 //!
+//! The operations are the contract's (`OperationId::ALL`), each called with
+//! its example from `cfp_testkit::examples` through `Client::send_any`; a
+//! call that changes something gets a subject of its own (machine, diff,
+//! game server, task). Three rows are the client's composite methods:
+//! `pause_task`, `resume_task`, and `get_upload_job_details` against a
+//! server that refuses its `PUT` (the 405, then the `GET` form).
+//!
 //! For every call it checks, from the simulator's journal (each call is
 //! tagged through its `User-Agent`, so its requests can be told apart):
 //!
@@ -38,16 +45,15 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cfp_api::{Client, Error};
-use cfp_model::clanforge::{CreateImageDiff, GetImageDiffStatus, GetImageStatus, RetryImageDiff};
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{
-    AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId,
-    OperationId, RegionId, TaskBatchId, TaskId, TaskResultCode, TaskTemplateId, ZStackImageId,
+use cfp_api::model::{
+    ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId, OperationId,
+    RegionId, TaskBatchId, TaskId, TaskResultCode, TaskTemplateId,
 };
-use cfp_testkit::world::{DEMO_DIFF_ID, DEMO_ZSTACK_IMAGE, ExistingDiff, World};
+use cfp_api::params::AnyParams;
+use cfp_api::{Client, Error, RetryPolicy};
+use cfp_testkit::examples::{self, Subject};
+use cfp_testkit::world::{ExistingDiff, World};
 use cfp_testkit::{Fault, FaultPlan, JournalEntry, RetryAfter, RunningSimulator};
-use cfp_transport::RetryPolicy;
 use futures_util::FutureExt as _;
 use tokio::sync::Semaphore;
 
@@ -62,7 +68,6 @@ const RATE: f64 = 0.2;
 const CONCURRENCY: usize = 32;
 /// Scheduling slack allowed past a deadline.
 const TOLERANCE: Duration = Duration::from_millis(250);
-const ASID: AccountServiceId = AccountServiceId(1);
 
 fn calls_per_cell() -> usize {
     std::env::var("CFP_MATRIX_CALLS")
@@ -124,60 +129,31 @@ fn classes() -> Vec<Class> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Row {
-    CreateDiff,
-    RetryDiff,
-    DiffStatus,
-    ImageStatus,
-    Templates,
-    ListTasks,
-    CreateBatch,
-    GetTask,
-    Toggle,
-    Cancel,
-    ListBatches,
-    GetBatch,
-    UploadPut,
-    UploadGet,
+    /// One operation of the contract, called with its example.
+    Op(OperationId),
+    /// `get_upload_job_details` against a server that answers its `PUT`
+    /// with 405: the `PUT`, then the `GET` form.
+    UploadFallback,
+    /// `pause_task`: read, toggle if needed, read again.
     Pause,
+    /// `resume_task`: the same.
     Resume,
 }
 
-const ROWS: [Row; 16] = [
-    Row::CreateDiff,
-    Row::RetryDiff,
-    Row::DiffStatus,
-    Row::ImageStatus,
-    Row::Templates,
-    Row::ListTasks,
-    Row::CreateBatch,
-    Row::GetTask,
-    Row::Toggle,
-    Row::Cancel,
-    Row::ListBatches,
-    Row::GetBatch,
-    Row::UploadPut,
-    Row::UploadGet,
-    Row::Pause,
-    Row::Resume,
-];
+/// Every operation of the contract, then the composite methods.
+fn rows() -> Vec<Row> {
+    OperationId::ALL
+        .into_iter()
+        .map(Row::Op)
+        .chain([Row::UploadFallback, Row::Pause, Row::Resume])
+        .collect()
+}
 
 impl Row {
     fn name(self) -> &'static str {
         match self {
-            Row::CreateDiff => "createImageDiff",
-            Row::RetryDiff => "retryImageDiff",
-            Row::DiffStatus => "getImageDiffStatus",
-            Row::ImageStatus => "getImageStatus",
-            Row::Templates => "listTaskTemplates",
-            Row::ListTasks => "listTasks",
-            Row::CreateBatch => "createTaskBatch",
-            Row::GetTask => "getTask",
-            Row::Toggle => "toggleTaskPause",
-            Row::Cancel => "cancelTask",
-            Row::ListBatches => "listTaskBatches",
-            Row::GetBatch => "getTaskBatch",
-            Row::UploadPut => "getUploadJobDetails (PUT)",
-            Row::UploadGet => "getUploadJobDetailsByQuery (GET fallback)",
+            Row::Op(op) => op.name(),
+            Row::UploadFallback => "getUploadJobDetails (GET after a 405)",
             Row::Pause => "pause_task (idempotent)",
             Row::Resume => "resume_task (idempotent)",
         }
@@ -186,36 +162,55 @@ impl Row {
     /// The operation that must never be sent twice for one call.
     fn unsafe_op(self) -> Option<OperationId> {
         match self {
-            Row::CreateDiff => Some(OperationId::CreateImageDiff),
-            Row::RetryDiff => Some(OperationId::RetryImageDiff),
-            Row::CreateBatch => Some(OperationId::CreateTaskBatch),
-            Row::Toggle | Row::Pause | Row::Resume => Some(OperationId::ToggleTaskPause),
-            _ => None,
+            Row::Op(op) => (!op.spec().retry.may_repeat()).then_some(op),
+            Row::Pause | Row::Resume => Some(OperationId::ToggleTaskPause),
+            Row::UploadFallback => None,
         }
     }
 
     /// Pause and resume make up to three calls (read, toggle, read); a
     /// cancel two (the DELETE, and a read after a 204 or a 409).
     fn composite(self) -> bool {
-        matches!(self, Row::Pause | Row::Resume | Row::Cancel)
+        matches!(
+            self,
+            Row::Pause | Row::Resume | Row::Op(OperationId::CancelTask)
+        )
+    }
+
+    /// Each of its calls acts on a task of its own.
+    fn owns_a_task(self) -> bool {
+        match self {
+            Row::Op(op) => {
+                let e = examples::example(op);
+                e.changes_state && matches!(e.subject, Subject::Task(_))
+            }
+            Row::Pause | Row::Resume => true,
+            Row::UploadFallback => false,
+        }
     }
 }
 
 /// The resources one class's run works on: each call that changes
 /// something has its own.
 struct Plan {
+    /// The task and the batch the reads read.
     get_task: TaskId,
     batch: TaskBatchId,
-    cancel: Vec<TaskId>,
-    toggle: Vec<TaskId>,
-    pause: Vec<TaskId>,
-    resume: Vec<TaskId>,
+    /// Per row that acts on tasks, a task per call.
+    tasks: BTreeMap<Row, Vec<TaskId>>,
 }
 
 const MACHINES: u64 = 1_000;
 const RETRY_DIFFS: u64 = 300_000;
 const TASK_INSTANCES: u64 = 1_000;
 const CREATE_INSTANCES: u64 = 5_000;
+
+/// The game servers of the tasks the calls act on: one for the reads, then
+/// one per call of each row that owns a task.
+fn task_instances(k: usize) -> std::ops::Range<u64> {
+    let rows = rows().into_iter().filter(|r| r.owns_a_task()).count();
+    TASK_INSTANCES..TASK_INSTANCES + (rows * k) as u64 + 1
+}
 
 /// The default world plus, per call that changes something, its own
 /// machine, complete diff, or game server.
@@ -235,7 +230,7 @@ fn world(k: usize) -> World {
                 created_before_start: 3_600,
             });
     }
-    w.instances(TASK_INSTANCES..TASK_INSTANCES + 4 * k + 1, fleet, region)
+    w.instances(task_instances(k as usize), fleet, region)
         .instances(CREATE_INSTANCES..CREATE_INSTANCES + k, fleet, region)
 }
 
@@ -243,24 +238,46 @@ fn world(k: usize) -> World {
 /// any fault.
 async fn set_up(sim: &RunningSimulator, k: usize) -> Plan {
     let client = client_for(&sim.base_url()).build().unwrap();
-    let ids = (TASK_INSTANCES..TASK_INSTANCES + 4 * k as u64 + 1).map(ApplicationInstanceId);
+    let ids = task_instances(k).map(ApplicationInstanceId);
     let batch = client
-        .create_task_batch(&CreateTaskBatch::for_instances(TaskTemplateId(2), ids))
+        .create_task_batch(CreateTaskBatch::for_instances(TaskTemplateId(2), ids))
+        .send()
         .await
         .unwrap();
-    let tasks = &batch.task_ids;
-    let plan = Plan {
-        get_task: tasks[0],
+    let (first, rest) = batch.task_ids.split_first().unwrap();
+    let mut tasks = rest.chunks(k);
+    let mut plan = Plan {
+        get_task: *first,
         batch: batch.id,
-        cancel: tasks[1..=k].to_vec(),
-        toggle: tasks[k + 1..=2 * k].to_vec(),
-        pause: tasks[2 * k + 1..=3 * k].to_vec(),
-        resume: tasks[3 * k + 1..=4 * k].to_vec(),
+        tasks: BTreeMap::new(),
     };
-    for id in &plan.resume {
+    for row in rows().into_iter().filter(|r| r.owns_a_task()) {
+        plan.tasks.insert(row, tasks.next().unwrap().to_vec());
+    }
+    for id in &plan.tasks[&Row::Resume] {
         client.pause_task(*id).await.unwrap();
     }
     plan
+}
+
+/// What call `i` of an operation's row sends: its example, about a subject
+/// of its own when it changes something, else about the task and batch of
+/// the set-up.
+fn params(op: OperationId, i: usize, plan: &Plan) -> AnyParams {
+    let example = examples::example(op);
+    let n = i as u64;
+    let subject = match example.subject {
+        Subject::Machine(_) => Subject::Machine(MachineId(MACHINES + n)),
+        Subject::Diff(_) if example.changes_state => Subject::Diff(DiffId(RETRY_DIFFS + n)),
+        Subject::Instance(_) => Subject::Instance(ApplicationInstanceId(CREATE_INSTANCES + n)),
+        Subject::Task(_) if example.changes_state => Subject::Task(plan.tasks[&Row::Op(op)][i]),
+        Subject::Task(_) => Subject::Task(plan.get_task),
+        Subject::Batch(_) => Subject::Batch(plan.batch),
+        other => other,
+    };
+    example
+        .on(subject)
+        .unwrap_or_else(|| panic!("{op} cannot be about {subject:?}"))
 }
 
 /// One call: which row, which of its `k` calls, and its tag.
@@ -273,57 +290,20 @@ struct Call {
 
 async fn run(call: &Call, client: &Client, plan: &Plan) -> Result<(), Error> {
     let i = call.i;
-    let upload = || GetUploadJobDetails::new(ZStackImageId::new(DEMO_ZSTACK_IMAGE).unwrap());
     match call.row {
-        Row::CreateDiff => client
-            .create_image_diff(&CreateImageDiff {
-                account_service_id: ASID,
-                image_id: ImageId(1),
-                machine_id: MachineId(MACHINES + i as u64),
-                diff_id: None,
-            })
+        Row::Op(op) => client.send_any(params(op, i, plan)).await.map(drop),
+        Row::UploadFallback => client
+            .send_any(examples::example(OperationId::GetUploadJobDetails).params)
             .await
             .map(drop),
-        Row::RetryDiff => client
-            .retry_image_diff(RetryImageDiff {
-                account_service_id: ASID,
-                diff_id: DiffId(RETRY_DIFFS + i as u64),
-            })
+        Row::Pause => client
+            .pause_task(plan.tasks[&Row::Pause][i])
             .await
             .map(drop),
-        Row::DiffStatus => client
-            .image_diff_status(GetImageDiffStatus {
-                account_service_id: ASID,
-                diff_id: DEMO_DIFF_ID,
-                info: i.is_multiple_of(2),
-            })
+        Row::Resume => client
+            .resume_task(plan.tasks[&Row::Resume][i])
             .await
             .map(drop),
-        Row::ImageStatus => client
-            .image_status(GetImageStatus {
-                account_service_id: ASID,
-                image_id: ImageId(1),
-                detail: i.is_multiple_of(2),
-            })
-            .await
-            .map(drop),
-        Row::Templates => client.task_templates().await.map(drop),
-        Row::ListTasks => client.list_tasks().await.map(drop),
-        Row::CreateBatch => client
-            .create_task_batch(&CreateTaskBatch::for_instances(
-                TaskTemplateId(2),
-                [ApplicationInstanceId(CREATE_INSTANCES + i as u64)],
-            ))
-            .await
-            .map(drop),
-        Row::GetTask => client.get_task(plan.get_task).await.map(drop),
-        Row::Toggle => client.toggle_task_pause(plan.toggle[i]).await.map(drop),
-        Row::Cancel => client.cancel_task(plan.cancel[i]).await.map(drop),
-        Row::ListBatches => client.list_task_batches().await.map(drop),
-        Row::GetBatch => client.get_task_batch(plan.batch).await.map(drop),
-        Row::UploadPut | Row::UploadGet => client.upload_job_details(&upload()).await.map(drop),
-        Row::Pause => client.pause_task(plan.pause[i]).await.map(drop),
-        Row::Resume => client.resume_task(plan.resume[i]).await.map(drop),
     }
 }
 
@@ -416,7 +396,7 @@ async fn run_class(class: &Class, k: usize) -> (ClassReport, Vec<String>) {
     let gate = Arc::new(Semaphore::new(CONCURRENCY));
     let mut handles = Vec::new();
     let mut n = 0;
-    for row in ROWS {
+    for row in rows() {
         for i in 0..k {
             n += 1;
             let call = Call {
@@ -424,7 +404,7 @@ async fn run_class(class: &Class, k: usize) -> (ClassReport, Vec<String>) {
                 i,
                 tag: call_tag(n),
             };
-            let (url, transport) = if row == Row::UploadGet {
+            let (url, transport) = if row == Row::UploadFallback {
                 (get_only.base_url(), transports[1].clone())
             } else {
                 (main.base_url(), transports[0].clone())
@@ -584,7 +564,7 @@ fn check_outcome(
     let fine = expected.contains(&label)
         // A repeated cancel whose first attempt was carried out finds the
         // task cancelled already.
-        || (row == Row::Cancel && label == "service 409" && earlier_delivered)
+        || (row == Row::Op(OperationId::CancelTask) && label == "service 409" && earlier_delivered)
         // The total timeout may end an attempt whatever its answer.
         || (label == "transport timeout" && ran_out);
     if !fine {
@@ -638,25 +618,26 @@ fn check_world(
         .filter(|e| e.operation == Some(OperationId::ToggleTaskPause))
         .any(|e| carried_out(e.fault.as_deref()));
     let i = d.call.i;
+    let own = |row: Row| plan.tasks[&row][i];
     let problem = match row {
-        Row::Toggle => {
-            let s = state(plan.toggle[i]);
+        Row::Op(OperationId::ToggleTaskPause) => {
+            let s = state(own(row));
             let want_paused = toggled;
             (want_paused != (s == Some(TaskResultCode::Paused)))
                 .then(|| format!("toggle carried out: {toggled}, task now {s:?}"))
         }
         Row::Pause => {
-            let s = state(plan.pause[i]);
+            let s = state(own(row));
             ((d.result.is_ok() || toggled) && s != Some(TaskResultCode::Paused))
                 .then(|| format!("pause ended {:?}, task now {s:?}", d.result.is_ok()))
         }
         Row::Resume => {
-            let s = state(plan.resume[i]);
+            let s = state(own(row));
             ((d.result.is_ok() || toggled) && !running(s))
                 .then(|| format!("resume ended {:?}, task now {s:?}", d.result.is_ok()))
         }
-        Row::Cancel => {
-            let s = state(plan.cancel[i]);
+        Row::Op(OperationId::CancelTask) => {
+            let s = state(own(row));
             (d.result.is_ok() && s != Some(TaskResultCode::Cancelled))
                 .then(|| format!("cancel succeeded, task now {s:?}"))
         }
@@ -679,7 +660,7 @@ fn tables(k: usize, classes: &[Class], reports: &[ClassReport]) -> String {
         out,
         "Fault matrix: {} operations x {} fault classes x {k} calls = {total_calls} calls, \
          {total_requests} requests, {total_faults} faults injected (rate {RATE}).\n",
-        ROWS.len(),
+        rows().len(),
         classes.len()
     );
     let _ = writeln!(
@@ -720,7 +701,7 @@ fn tables(k: usize, classes: &[Class], reports: &[ClassReport]) -> String {
         let _ = write!(out, "---|");
     }
     out.push('\n');
-    for row in ROWS {
+    for row in rows() {
         let _ = write!(out, "| {} |", row.name());
         for r in reports {
             let cell = r

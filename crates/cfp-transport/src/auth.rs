@@ -16,6 +16,8 @@ use std::fmt;
 use base64::Engine as _;
 use cfp_model::AuthScheme;
 use http::{HeaderName, HeaderValue};
+
+use crate::redact::Redactor;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The `PRIVATE-TOKEN` header of the task API.
@@ -92,9 +94,9 @@ impl Credentials {
         })
     }
 
-    /// Replaces every piece of these credentials found in `text` (the
-    /// header value, the token or session, and for Basic the key, the
-    /// secret and their base64 form) with `<redacted>`.
+    /// Replaces these credentials in `text`, in every form a server may
+    /// echo them and any part long enough to matter (see [`Redactor`]),
+    /// with `<redacted>`.
     ///
     /// For text that comes from a server, such as an error page that echoes
     /// the request's headers back: it is shown to people and logged.
@@ -106,36 +108,29 @@ impl Credentials {
     /// assert_eq!(c.redact("bad token tok-DO-NOT-USE"), "bad token <redacted>");
     /// ```
     pub fn redact(&self, text: &str) -> String {
+        self.redactor().redact(text).into_owned()
+    }
+
+    /// A [`Redactor`] of these credentials.
+    pub fn redactor(&self) -> Redactor {
+        // The secret parts only: the schemes' words (`Basic `, `OAuth `) are
+        // public, and a window over them would take the text around.
         let value = self.value.expose_secret();
-        let mut pieces: Vec<String> = vec![value.to_owned()];
+        let mut r = Redactor::default();
         match self.scheme {
             AuthScheme::Basic => {
                 let encoded = value.strip_prefix("Basic ").unwrap_or(value);
-                pieces.push(encoded.to_owned());
                 if let Ok(pair) = base64::engine::general_purpose::STANDARD.decode(encoded)
                     && let Ok(pair) = String::from_utf8(pair)
+                    && let Some((key, secret)) = pair.split_once(':')
                 {
-                    if let Some((key, secret)) = pair.split_once(':') {
-                        pieces.push(key.to_owned());
-                        pieces.push(secret.to_owned());
-                    }
-                    pieces.push(pair);
+                    r.add_basic(key, secret);
                 }
             }
-            AuthScheme::OAuthSession => {
-                pieces.push(value.strip_prefix("OAuth ").unwrap_or(value).to_owned());
-            }
-            AuthScheme::PrivateToken => {}
+            AuthScheme::OAuthSession => r.add(value.strip_prefix("OAuth ").unwrap_or(value)),
+            AuthScheme::PrivateToken => r.add(value),
         }
-        // Longest first, so a piece inside another does not split it.
-        pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        let mut out = text.to_owned();
-        for piece in pieces.iter().filter(|p| !p.is_empty()) {
-            if out.contains(piece.as_str()) {
-                out = out.replace(piece.as_str(), "<redacted>");
-            }
-        }
-        out
+        r
     }
 
     /// How these credentials authenticate.
@@ -254,7 +249,7 @@ mod tests {
             "{shown}"
         );
         let session = Credentials::oauth_session("sess-DO-NOT-USE").unwrap();
-        assert_eq!(session.redact("OAuth sess-DO-NOT-USE"), "<redacted>");
+        assert_eq!(session.redact("OAuth sess-DO-NOT-USE"), "OAuth <redacted>");
         assert_eq!(session.redact("id sess-DO-NOT-USE!"), "id <redacted>!");
         assert_eq!(session.redact("nothing here"), "nothing here");
     }

@@ -62,6 +62,7 @@ pub mod error;
 pub mod mock;
 mod origins;
 pub mod random;
+pub mod redact;
 mod reqwest;
 pub mod retry;
 pub mod timeouts;
@@ -74,6 +75,7 @@ pub use dispatch::Dispatcher;
 pub use error::{TransportError, TransportErrorKind};
 pub use mock::{MockResponse, MockTransport, RecordedRequest};
 pub use random::{FixedRandom, RandomSource, SeededRandom, ThreadRandom};
+pub use redact::Redactor;
 pub use reqwest::{ReqwestTransport, ReqwestTransportBuilder};
 pub use retry::RetryPolicy;
 pub use timeouts::Timeouts;
@@ -103,14 +105,20 @@ pub fn human_duration(d: Duration) -> String {
     if ms < 10_000 {
         // Tenths, rounded; `5.0s` reads `5s`.
         let tenths = (ms + 50) / 100;
-        return if tenths % 10 == 0 {
+        return if tenths.is_multiple_of(10) {
             format!("{}s", tenths / 10)
         } else {
             format!("{}.{}s", tenths / 10, tenths % 10)
         };
     }
     let secs = (ms + 500) / 1000;
-    let unit = |n: u128, u: &str| if n > 0 { format!("{n}{u}") } else { String::new() };
+    let unit = |n: u128, u: &str| {
+        if n > 0 {
+            format!("{n}{u}")
+        } else {
+            String::new()
+        }
+    };
     if secs < 60 {
         format!("{secs}s")
     } else if secs < 3600 {

@@ -3,7 +3,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
 
-use cfp_model::{
+use cfp_api::model::{
     DiffJob, DiffStatus, ImageStatus, MachineCounts, Task, TaskBatch, TaskTemplate, UnixTime,
     UploadJobDetails,
 };
@@ -12,6 +12,12 @@ use cfp_model::{
 pub trait Table {
     /// The value as text: tables, bars, key/value lists.
     fn table(&self) -> String;
+}
+
+impl<T: Table> Table for cfp_api::Answer<T> {
+    fn table(&self) -> String {
+        self.value().table()
+    }
 }
 
 fn grid(header: &[&str]) -> Grid {

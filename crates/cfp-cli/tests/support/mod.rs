@@ -64,10 +64,14 @@ impl Sim {
                     .start(),
             )
             .unwrap();
+        let config_dir = tempfile::tempdir().unwrap();
+        // An empty config file: CFP_CONFIG must name one that exists, and
+        // the user's own is never read by tests.
+        std::fs::write(config_dir.path().join("config.toml"), "").unwrap();
         Self {
             sim: Some(sim),
             rt,
-            config_dir: tempfile::tempdir().unwrap(),
+            config_dir,
         }
     }
 

@@ -242,7 +242,7 @@ impl Params for GetImageStatusParams {
 /// The parameters of `listTaskTemplates`: list the task templates available for application instances.
 ///
 /// `GET /v3/applicationInstance/task/template`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTaskTemplatesParams {}
 
 impl ListTaskTemplatesParams {
@@ -272,7 +272,7 @@ impl Params for ListTaskTemplatesParams {
 /// The parameters of `listTasks`: list the last 100 tasks you have created.
 ///
 /// `GET /v3/applicationInstance/task`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTasksParams {}
 
 impl ListTasksParams {
@@ -449,7 +449,7 @@ impl Params for CancelTaskParams {
 /// The parameters of `listTaskBatches`: list the last 100 task batches you have created.
 ///
 /// `GET /v3/applicationInstance/taskBatch`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTaskBatchesParams {}
 
 impl ListTaskBatchesParams {

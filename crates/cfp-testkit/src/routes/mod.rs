@@ -132,8 +132,37 @@ pub(crate) fn authenticated(shared: &Shared, op: OperationId, headers: &HeaderMa
     }
 }
 
-/// Answers one call: the surface's credentials first, then the operation.
+/// Answers one call: the surface's credentials first, then the operation;
+/// with the world's extra field on, a successful answer gets it.
 pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>) -> Reply {
+    let reply = answer(shared, call);
+    if reply.status.is_success() && shared.world.read().world.extra_field {
+        return with_extra_field(reply);
+    }
+    reply
+}
+
+/// `reply` with [`crate::world::EXTRA_FIELD`] in its top-level object, or in
+/// each object of its top-level array.
+fn with_extra_field(mut reply: Reply) -> Reply {
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&reply.body) else {
+        return reply;
+    };
+    let extra = serde_json::json!({"kept": true, "by": "every client"});
+    let add = |o: &mut serde_json::Value| {
+        if let Some(map) = o.as_object_mut() {
+            map.insert(crate::world::EXTRA_FIELD.to_owned(), extra.clone());
+        }
+    };
+    match &mut v {
+        serde_json::Value::Array(items) => items.iter_mut().for_each(add),
+        other => add(other),
+    }
+    reply.body = serde_json::to_vec(&v).unwrap_or_default().into();
+    reply
+}
+
+fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
     // A ZStack build that declares the call a GET has no PUT route at all.
     if call.op == OperationId::GetUploadJobDetails && !shared.world.read().world.zstack_put_allowed
     {

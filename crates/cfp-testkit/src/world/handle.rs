@@ -630,6 +630,12 @@ impl WorldHandle {
         self.write().world.cancel_answers_no_content = yes;
     }
 
+    /// `true` adds a field no contract knows to every successful JSON answer
+    /// (see [`World::extra_field`](crate::World::extra_field)).
+    pub fn set_extra_field(&self, yes: bool) {
+        self.write().world.extra_field = yes;
+    }
+
     /// Adds (or replaces) a ZStack image and its upload jobs.
     pub fn add_zstack_image(
         &self,

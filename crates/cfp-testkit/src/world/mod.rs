@@ -196,12 +196,16 @@ pub struct World {
     pub(crate) failed_machines: FailedMachinesForm,
     pub(crate) zstack_put_allowed: bool,
     pub(crate) cancel_answers_no_content: bool,
+    pub(crate) extra_field: bool,
     pub(crate) task_failures: Vec<TaskFailureRule>,
     pub(crate) diff_failure_rate: f64,
     pub(crate) first_diff_id: u64,
     pub(crate) max_tasks: usize,
     pub(crate) max_diffs: usize,
 }
+
+/// The name of the field [`World::extra_field`] adds.
+pub const EXTRA_FIELD: &str = "cfpSimUnknownField";
 
 /// The default ZStack image with a suspended upload (the vendor's example).
 pub const DEMO_ZSTACK_IMAGE: &str = "ccf943310d86335bb3d2511ca8e14137";
@@ -243,6 +247,7 @@ impl World {
             failed_machines: FailedMachinesForm::default(),
             zstack_put_allowed: true,
             cancel_answers_no_content: false,
+            extra_field: false,
             task_failures: Vec::new(),
             diff_failure_rate: 0.0,
             first_diff_id: DEMO_DIFF_ID.0 + 1,
@@ -423,6 +428,15 @@ impl World {
     /// the task in a one-element array, as the vendor's OpenAPI shows).
     pub fn cancel_answers_no_content(mut self, yes: bool) -> Self {
         self.cancel_answers_no_content = yes;
+        self
+    }
+
+    /// `true` adds a field no contract knows, [`EXTRA_FIELD`], to every JSON
+    /// object a successful answer carries at its top level (each element of
+    /// a list): a vendor's next field, for proving that clients keep what
+    /// they do not know.
+    pub fn extra_field(mut self, yes: bool) -> Self {
+        self.extra_field = yes;
         self
     }
 

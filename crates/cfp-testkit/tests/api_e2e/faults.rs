@@ -8,14 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use cfp_api::Error;
-use cfp_model::clanforge::{CreateImageDiff, GetImageStatus};
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, ImageId, MachineId, OperationId,
     TaskBatchId, TaskId, TaskTemplateId,
 };
+use cfp_api::params::GetImageStatusParams;
+use cfp_api::{Call, Client, Error, TransportErrorKind};
 use cfp_testkit::{Fault, FaultRule, RetryAfter};
-use cfp_transport::TransportErrorKind;
 
 use crate::api_support::{Api, quick_timeouts};
 
@@ -26,21 +25,11 @@ fn rule(fault: Fault, op: OperationId, times: u64) -> FaultRule {
     FaultRule::new(fault).operation(op).times(times)
 }
 
-fn image_status() -> GetImageStatus {
-    GetImageStatus {
-        account_service_id: AccountServiceId(1),
-        image_id: ImageId(1),
-        detail: true,
-    }
-}
-
-fn new_diff() -> CreateImageDiff {
-    CreateImageDiff {
-        account_service_id: AccountServiceId(1),
-        image_id: ImageId(1),
-        machine_id: MachineId(2),
-        diff_id: None,
-    }
+fn image_status(client: &Client) -> Call<GetImageStatusParams> {
+    client
+        .clanforge(AccountServiceId(1))
+        .get_image_status(ImageId(1))
+        .detail(true)
 }
 
 fn one_instance(id: u64) -> CreateTaskBatch {
@@ -51,7 +40,8 @@ fn one_instance(id: u64) -> CreateTaskBatch {
 async fn a_task(api: &Api) -> (TaskBatchId, TaskId) {
     let b = api
         .client
-        .create_task_batch(&one_instance(50))
+        .create_task_batch(one_instance(50))
+        .send()
         .await
         .unwrap();
     api.sim.journal().clear();
@@ -72,7 +62,7 @@ async fn a_502_on_a_safe_operation_is_retried_until_it_succeeds() {
     api.sim
         .faults()
         .add(FaultRule::fail_next(OperationId::GetTask, 2, 502));
-    api.client.get_task(task).await.unwrap();
+    api.client.get_task(task).send().await.unwrap();
     assert_eq!(api.sim.journal().count(OperationId::GetTask), 3);
 }
 
@@ -82,7 +72,7 @@ async fn a_500_is_a_service_error_and_is_not_retried() {
     api.sim
         .faults()
         .add(FaultRule::fail_next(OperationId::ListTasks, 1, 500));
-    let e = api.client.list_tasks().await.unwrap_err();
+    let e = api.client.list_tasks().send().await.unwrap_err();
     assert_eq!(e.status(), Some(500));
     assert!(
         e.service_error().is_some(),
@@ -100,7 +90,7 @@ async fn a_run_of_504s_longer_than_the_retry_budget_ends_in_the_last_504() {
         OperationId::ListTaskBatches,
         10,
     ));
-    let e = api.client.list_task_batches().await.unwrap_err();
+    let e = api.client.list_task_batches().send().await.unwrap_err();
     assert_eq!(e.status(), Some(504));
     assert!(e.is_retryable(), "trying again later is safe: {e}");
     assert_eq!(api.sim.journal().count(OperationId::ListTaskBatches), 4);
@@ -114,7 +104,8 @@ async fn a_503_on_an_unsafe_operation_is_not_retried_and_nothing_was_created() {
         .add(FaultRule::fail_next(OperationId::CreateTaskBatch, 1, 503));
     let e = api
         .client
-        .create_task_batch(&one_instance(1))
+        .create_task_batch(one_instance(1))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(503));
@@ -134,7 +125,7 @@ async fn retry_after_in_seconds_is_waited_for() {
         1,
     ));
     let started = Instant::now();
-    api.client.image_status(image_status()).await.unwrap();
+    image_status(&api.client).send().await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1));
     let j = api.sim.journal();
     assert_eq!(j.count(OperationId::GetImageStatus), 2);
@@ -152,7 +143,7 @@ async fn retry_after_as_an_http_date_is_waited_for() {
         OperationId::ListTaskTemplates,
         1,
     ));
-    api.client.task_templates().await.unwrap();
+    api.client.list_task_templates().send().await.unwrap();
     let j = api.sim.journal();
     assert_eq!(j.count(OperationId::ListTaskTemplates), 2);
     assert_eq!(j.entries()[0].status, 503);
@@ -171,7 +162,7 @@ async fn a_retry_after_beyond_the_budget_is_not_waited_for_and_is_told_to_the_ca
         1,
     ));
     let started = Instant::now();
-    let e = api.client.list_tasks().await.unwrap_err();
+    let e = api.client.list_tasks().send().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(1), "no 30 s wait");
     assert_eq!(e.status(), Some(429));
     assert_eq!(e.retry_after(), Some(Duration::from_secs(30)), "{e:?}");
@@ -185,7 +176,7 @@ async fn a_connection_reset_on_a_safe_operation_is_retried() {
     api.sim
         .faults()
         .add(rule(Fault::ConnectionReset, OperationId::GetTaskBatch, 1));
-    api.client.get_task_batch(batch).await.unwrap();
+    api.client.get_task_batch(batch).send().await.unwrap();
     assert_eq!(api.sim.journal().count(OperationId::GetTaskBatch), 2);
 }
 
@@ -199,7 +190,8 @@ async fn a_connection_reset_on_an_unsafe_operation_may_have_been_delivered_and_i
     ));
     let e = api
         .client
-        .create_task_batch(&one_instance(2))
+        .create_task_batch(one_instance(2))
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -222,7 +214,7 @@ async fn truncated_json_is_a_decode_error_that_names_where_it_broke() {
     api.sim
         .faults()
         .add(rule(Fault::TruncatedJson, OperationId::GetImageStatus, 1));
-    let e = api.client.image_status(image_status()).await.unwrap_err();
+    let e = image_status(&api.client).send().await.unwrap_err();
     match &e {
         Error::Decode { status, source, .. } => {
             assert_eq!(*status, 200);
@@ -243,7 +235,7 @@ async fn an_html_error_page_is_an_http_error_with_an_excerpt_after_every_attempt
         OperationId::ListTaskBatches,
         4,
     ));
-    let e = api.client.list_task_batches().await.unwrap_err();
+    let e = api.client.list_task_batches().send().await.unwrap_err();
     match &e {
         Error::Http {
             status,
@@ -270,7 +262,7 @@ async fn a_slow_body_times_out_the_attempt_and_a_safe_call_tries_again() {
         1,
     ));
     let started = Instant::now();
-    api.client.get_task(task).await.unwrap();
+    api.client.get_task(task).send().await.unwrap();
     assert!(started.elapsed() >= quick_timeouts().attempt);
     assert_eq!(api.sim.journal().count(OperationId::GetTask), 2);
 }
@@ -283,7 +275,13 @@ async fn a_slow_body_on_an_unsafe_operation_is_a_timeout_that_may_have_been_deli
         OperationId::CreateImageDiff,
         1,
     ));
-    let e = api.client.create_image_diff(&new_diff()).await.unwrap_err();
+    let e = api
+        .client
+        .clanforge(AccountServiceId(1))
+        .create_image_diff(ImageId(1), MachineId(2))
+        .send()
+        .await
+        .unwrap_err();
     assert!(e.is_timeout(), "{e:?}");
     assert_eq!(e.may_have_been_delivered(), Some(true));
     assert!(!e.is_retryable());
@@ -299,7 +297,7 @@ async fn latency_within_the_attempt_timeout_only_slows_the_answer() {
         1,
     ));
     let started = Instant::now();
-    api.client.task_templates().await.unwrap();
+    api.client.list_task_templates().send().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(100));
     let j = api.sim.journal();
     assert_eq!(j.count(OperationId::ListTaskTemplates), 1);
@@ -315,7 +313,7 @@ async fn a_call_never_outlives_its_total_timeout() {
         .faults()
         .add(FaultRule::new(Fault::SlowBody { millis: 5_000 }).operation(OperationId::GetTask));
     let started = Instant::now();
-    let e = api.client.get_task(task).await.unwrap_err();
+    let e = api.client.get_task(task).send().await.unwrap_err();
     let took = started.elapsed();
     assert!(e.is_timeout(), "{e:?}");
     assert!(took <= quick_timeouts().total + TOLERANCE, "{took:?}");

@@ -2,7 +2,7 @@
 //! only if needed, read again; the toggle is never sent twice for one call.
 
 use cfp_api::Error;
-use cfp_model::{
+use cfp_api::model::{
     ApplicationInstanceId, CreateTaskBatch, OperationId, TaskId, TaskResultCode, TaskTemplateId,
 };
 use cfp_testkit::{Fault, FaultRule};
@@ -14,10 +14,11 @@ use crate::api_support::Api;
 async fn pending_task(api: &Api, instance: u64) -> TaskId {
     let b = api
         .client
-        .create_task_batch(&CreateTaskBatch::for_instances(
+        .create_task_batch(CreateTaskBatch::for_instances(
             TaskTemplateId(2),
             [ApplicationInstanceId(instance)],
         ))
+        .send()
         .await
         .unwrap();
     b.task_ids[0]
@@ -73,7 +74,7 @@ async fn pause_then_resume_round_trips_with_one_toggle_each() {
 async fn a_cancelled_task_is_a_state_conflict_and_no_toggle_is_sent() {
     let api = Api::start().await;
     let id = pending_task(&api, 4).await;
-    api.client.cancel_task(id).await.unwrap();
+    api.client.cancel_task(id).send().await.unwrap();
     for e in [
         api.client.pause_task(id).await.unwrap_err(),
         api.client.resume_task(id).await.unwrap_err(),

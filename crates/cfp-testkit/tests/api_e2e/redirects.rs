@@ -9,12 +9,9 @@
 
 use std::net::SocketAddr;
 
-use cfp_api::Error;
-use cfp_model::clanforge::GetImageStatus;
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{AccountServiceId, ImageId, ZStackImageId};
+use cfp_api::model::{AccountServiceId, ImageId, ZStackImageId};
+use cfp_api::{Error, TransportErrorKind};
 use cfp_testkit::world::DEMO_ZSTACK_IMAGE;
-use cfp_transport::TransportErrorKind;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
@@ -64,19 +61,17 @@ async fn a_redirect_to_another_loopback_host_is_refused_for_every_surface() {
 
     let errors = [
         client
-            .image_status(GetImageStatus {
-                account_service_id: AccountServiceId(1),
-                image_id: ImageId(1),
-                detail: false,
-            })
+            .clanforge(AccountServiceId(1))
+            .get_image_status(ImageId(1))
+            .detail(false)
+            .send()
             .await
             .map(drop)
             .unwrap_err(),
-        client.list_tasks().await.map(drop).unwrap_err(),
+        client.list_tasks().send().await.map(drop).unwrap_err(),
         client
-            .upload_job_details(&GetUploadJobDetails::new(
-                ZStackImageId::new(DEMO_ZSTACK_IMAGE).unwrap(),
-            ))
+            .get_upload_job_details(ZStackImageId::new(DEMO_ZSTACK_IMAGE).unwrap())
+            .send()
             .await
             .map(drop)
             .unwrap_err(),

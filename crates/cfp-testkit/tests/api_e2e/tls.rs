@@ -4,21 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use cfp_api::Error;
-use cfp_model::clanforge::GetImageStatus;
-use cfp_model::zstack::GetUploadJobDetails;
-use cfp_model::{AccountServiceId, ImageId, ZStackImageId};
+use cfp_api::model::{AccountServiceId, ImageId, ZStackImageId};
+use cfp_api::params::GetImageStatusParams;
+use cfp_api::{Call, Client, Error, TransportErrorKind};
 use cfp_testkit::world::DEMO_ZSTACK_IMAGE;
-use cfp_transport::TransportErrorKind;
 
 use crate::api_support::{client_for, quick_timeouts, sim_builder};
 
-fn image_status() -> GetImageStatus {
-    GetImageStatus {
-        account_service_id: AccountServiceId(1),
-        image_id: ImageId(1),
-        detail: false,
-    }
+fn image_status(client: &Client) -> Call<GetImageStatusParams> {
+    client
+        .clanforge(AccountServiceId(1))
+        .get_image_status(ImageId(1))
 }
 
 #[tokio::test]
@@ -30,12 +26,11 @@ async fn with_the_test_ca_every_surface_works_over_https() {
         .add_root_certificate_pem(pem.as_bytes().to_vec())
         .build()
         .unwrap();
-    client.image_status(image_status()).await.unwrap();
-    client.task_templates().await.unwrap();
+    image_status(&client).send().await.unwrap();
+    client.list_task_templates().send().await.unwrap();
     client
-        .upload_job_details(&GetUploadJobDetails::new(
-            ZStackImageId::new(DEMO_ZSTACK_IMAGE).unwrap(),
-        ))
+        .get_upload_job_details(ZStackImageId::new(DEMO_ZSTACK_IMAGE).unwrap())
+        .send()
         .await
         .unwrap();
     assert_eq!(sim.journal().total(), 3);
@@ -48,7 +43,7 @@ async fn without_the_ca_the_call_fails_closed_before_sending_with_a_clear_error(
         .timeouts(quick_timeouts())
         .build()
         .unwrap();
-    let e = client.task_templates().await.unwrap_err();
+    let e = client.list_task_templates().send().await.unwrap_err();
     let Error::Transport { source, .. } = &e else {
         panic!("{e:?}");
     };
@@ -77,7 +72,7 @@ async fn another_servers_ca_is_not_trusted() {
         .timeouts(quick_timeouts())
         .build()
         .unwrap();
-    let e = client.image_status(image_status()).await.unwrap_err();
+    let e = image_status(&client).send().await.unwrap_err();
     assert_eq!(e.may_have_been_delivered(), Some(false), "{e}");
     assert!(e.to_string().contains("certificate"), "{e}");
     assert_eq!(sim.journal().total(), 0);

@@ -5,18 +5,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cfp_api::{Client, FINAL_POLL_GRACE, WaitError, WaitEvent};
-use cfp_model::clanforge::CreateImageDiff;
-use cfp_model::{
+use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffJob, FleetId, ImageId, JobState,
     MachineId, OperationId, TaskBatch, TaskResultCode, TaskTemplateId,
 };
+use cfp_api::{Client, FINAL_POLL_GRACE, Timeouts, WaitError, WaitEvent};
 use cfp_testkit::world::{TaskFailureRule, TaskScope};
-use cfp_testkit::{ClockMode, Fault, FaultRule, RetryAfter, RunningSimulator};
-use cfp_transport::Timeouts;
+use cfp_testkit::{ClockMode, Fault, FaultRule, RetryAfter, RunningSimulator, SimTime};
 use futures_util::StreamExt as _;
 
-use crate::api_support::{SimTime, client_for, sim_builder};
+use crate::api_support::{client_for, sim_builder};
 
 /// Simulated seconds per real second.
 const SPEED: f64 = 100.0;
@@ -45,18 +43,21 @@ async fn scaled() -> (RunningSimulator, Client) {
 
 async fn new_diff(client: &Client, machine: u64) -> DiffJob {
     client
-        .create_image_diff(&CreateImageDiff {
-            account_service_id: ASID,
-            image_id: ImageId(1),
-            machine_id: MachineId(machine),
-            diff_id: None,
-        })
+        .clanforge(ASID)
+        .create_image_diff(ImageId(1), MachineId(machine))
+        .send()
         .await
         .unwrap()
+        .into_inner()
 }
 
-async fn batch(client: &Client, request: &CreateTaskBatch) -> TaskBatch {
-    client.create_task_batch(request).await.unwrap()
+async fn batch(client: &Client, request: CreateTaskBatch) -> TaskBatch {
+    client
+        .create_task_batch(request)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 #[tokio::test]
@@ -66,7 +67,8 @@ async fn wait_for_diff_reports_rising_progress_until_the_job_completes() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let done = client
-        .wait_for_diff(ASID, job.diff_id)
+        .clanforge(ASID)
+        .wait_for_diff(job.diff_id)
         .info(true)
         .on_progress(move |p| log.lock().unwrap().push(p.percent))
         .wait(DEADLINE)
@@ -89,7 +91,8 @@ async fn wait_for_diff_ends_unsuccessfully_when_the_job_fails() {
         .fail_next_diffs(1, "the machine ran out of disk");
     let job = new_diff(&client, 3).await;
     let e = client
-        .wait_for_diff(ASID, job.diff_id)
+        .clanforge(ASID)
+        .wait_for_diff(job.diff_id)
         .wait(DEADLINE)
         .await
         .unwrap_err();
@@ -104,7 +107,7 @@ async fn wait_for_task_until_it_is_done() {
     let (_sim, client) = scaled().await;
     let b = batch(
         &client,
-        &CreateTaskBatch::for_instances(TaskTemplateId(2), [ApplicationInstanceId(9)]),
+        CreateTaskBatch::for_instances(TaskTemplateId(2), [ApplicationInstanceId(9)]),
     )
     .await;
     let task = client
@@ -122,7 +125,7 @@ async fn wait_for_task_of_an_offline_game_server_ends_unsuccessfully() {
         .set_instance_offline(ApplicationInstanceId(17), true);
     let b = batch(
         &client,
-        &CreateTaskBatch::for_instances(TaskTemplateId(3), [ApplicationInstanceId(17)]),
+        CreateTaskBatch::for_instances(TaskTemplateId(3), [ApplicationInstanceId(17)]),
     )
     .await;
     let e = client
@@ -139,7 +142,7 @@ async fn wait_for_batch_until_every_task_is_done_as_a_stream_of_events() {
     let (_sim, client) = scaled().await;
     let b = batch(
         &client,
-        &CreateTaskBatch::for_fleet(TaskTemplateId(2), FleetId(2)),
+        CreateTaskBatch::for_fleet(TaskTemplateId(2), FleetId(2)),
     )
     .await;
     let events: Vec<_> = client
@@ -166,7 +169,7 @@ async fn wait_for_batch_with_failed_tasks_ends_unsuccessfully() {
         .add_task_failure(TaskFailureRule::new(TaskScope::Fleet(FleetId(2)), 1.0));
     let b = batch(
         &client,
-        &CreateTaskBatch::for_instances(
+        CreateTaskBatch::for_instances(
             TaskTemplateId(2),
             [ApplicationInstanceId(61), ApplicationInstanceId(62)],
         ),
@@ -185,7 +188,8 @@ async fn wait_for_batch_with_failed_tasks_ends_unsuccessfully() {
 async fn wait_for_rollout_until_no_machine_is_pending_and_fail_on_failed() {
     let (_sim, client) = scaled().await;
     let ready = client
-        .wait_for_rollout(ASID, ImageId(1))
+        .clanforge(ASID)
+        .wait_for_rollout(ImageId(1))
         .detail(true)
         .wait(DEADLINE)
         .await
@@ -194,7 +198,8 @@ async fn wait_for_rollout_until_no_machine_is_pending_and_fail_on_failed() {
     // Seed 1: machine 3 fails; the rollout is ready, but not clean.
     assert_eq!(ready.failed_machines, Some(1));
     let e = client
-        .wait_for_rollout(ASID, ImageId(1))
+        .clanforge(ASID)
+        .wait_for_rollout(ImageId(1))
         .fail_on_failed(true)
         .wait(DEADLINE)
         .await
@@ -207,7 +212,7 @@ async fn a_wait_rides_out_a_run_of_503s_longer_than_the_clients_retries() {
     let (sim, client) = scaled().await;
     let b = batch(
         &client,
-        &CreateTaskBatch::for_instances(TaskTemplateId(2), [ApplicationInstanceId(4)]),
+        CreateTaskBatch::for_instances(TaskTemplateId(2), [ApplicationInstanceId(4)]),
     )
     .await;
     // Six 503s: more than one call's four attempts.
@@ -223,7 +228,7 @@ async fn retry_after_is_waited_for_in_the_clients_simulated_time() {
     let (sim, client) = scaled().await;
     let b = batch(
         &client,
-        &CreateTaskBatch::for_instances(TaskTemplateId(2), [ApplicationInstanceId(5)]),
+        CreateTaskBatch::for_instances(TaskTemplateId(2), [ApplicationInstanceId(5)]),
     )
     .await;
     sim.faults().add(
@@ -256,7 +261,8 @@ async fn a_wait_gives_up_at_its_deadline_with_the_last_state_seen() {
     let deadline = Duration::from_secs(20);
     let started = Instant::now();
     let e = client
-        .wait_for_diff(ASID, job.diff_id)
+        .clanforge(ASID)
+        .wait_for_diff(job.diff_id)
         .wait(deadline)
         .await
         .unwrap_err();

@@ -1,18 +1,17 @@
 //! Shared by the cross-crate suites (`api_e2e`, `fault_matrix`, `soak`,
 //! `api_trace`): a simulator that accepts obviously fake credentials, a
-//! `cfp_api::Client` over the real `ReqwestTransport` pointed at it, a clock
-//! that follows a scaled simulator, per-call attribution of journal
-//! entries, and the secret check.
+//! `cfp_api::Client` over the real `ReqwestTransport` pointed at it,
+//! per-call attribution of journal entries, and the secret check. (The
+//! client clock that follows a scaled simulator is `cfp_testkit::SimTime`.)
 #![allow(dead_code)] // each suite uses a different subset
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use cfp_api::{Client, ClientBuilder, Error};
+use cfp_api::{Client, ClientBuilder, Error, ReqwestTransport, Timeouts, TransportErrorKind};
 use cfp_testkit::{
-    ClockMode, Credentials, JournalEntry, RunningSimulator, SimClock, Simulator, SimulatorBuilder,
+    ClockMode, Credentials, JournalEntry, RunningSimulator, Simulator, SimulatorBuilder,
 };
-use cfp_transport::{Clock, ReqwestTransport, Sleep, Timeouts, TransportErrorKind};
 
 pub(crate) const KEY: &str = "api-e2e-key-DO-NOT-USE";
 pub(crate) const SECRET: &str = "api-e2e-secret-DO-NOT-USE";
@@ -176,48 +175,6 @@ pub(crate) fn check_retry_after_per_call(entries: &[JournalEntry], tags: &[Strin
                 first.status,
             );
         }
-    }
-}
-
-/// A client clock that runs with a scaled simulator (as the CLI's `--sim`
-/// does): the wall clock is the simulator's, and a sleep of `d` simulated
-/// time lasts `d / speed` real time, so waiters scheduled from server ETAs
-/// poll at the right moments without the test sleeping for minutes. The
-/// client's timeouts are then in simulated time too.
-#[derive(Debug, Clone)]
-pub(crate) struct SimTime {
-    sim: SimClock,
-    started: Instant,
-}
-
-impl SimTime {
-    pub(crate) fn new(sim: SimClock) -> Self {
-        Self {
-            sim,
-            started: Instant::now(),
-        }
-    }
-
-    fn speed(&self) -> f64 {
-        match self.sim.speed() {
-            s if s.is_finite() && s > 0.0 => s,
-            _ => 1.0,
-        }
-    }
-}
-
-impl Clock for SimTime {
-    fn now(&self) -> Instant {
-        self.started + self.started.elapsed().mul_f64(self.speed())
-    }
-
-    fn wall_now(&self) -> SystemTime {
-        let ms = u64::try_from(self.sim.now_ms()).unwrap_or(0);
-        SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep {
-        Box::pin(tokio::time::sleep(duration.div_f64(self.speed())))
     }
 }
 

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use cfp_model::{Method, OperationId};
+use cfp_model::params::AnyParams;
+use cfp_model::{Method, OperationId, Surface};
 use cfp_testkit::{ClockMode, RunningSimulator, Simulator, SimulatorBuilder, World};
 use serde_json::{Map, Value, json};
 
@@ -282,6 +283,32 @@ impl Sim {
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         let m = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
         self.http.request(m, self.url(path))
+    }
+
+    /// Sends an operation's parameters (an example's, say) as cfp does:
+    /// its method, target and body, with its surface's credentials or,
+    /// unless `authorized`, with none. The answer is checked against the
+    /// contract.
+    pub(crate) async fn call(&self, params: &AnyParams, authorized: bool) -> Resp {
+        let spec = params.operation().spec();
+        let target = params.target().unwrap();
+        let mut req = self.request(spec.method, &target);
+        if let Some(body) = params.body().unwrap() {
+            let content_type = match spec.surface {
+                Surface::ZStack => "application/json;charset=UTF-8",
+                Surface::Clanforge | Surface::Task => "application/json",
+            };
+            req = req.header("Content-Type", content_type).body(body);
+        }
+        if authorized {
+            let c = self.credentials();
+            req = match spec.surface {
+                Surface::Clanforge => req.basic_auth(&c.clanforge_key, Some(&c.clanforge_secret)),
+                Surface::Task => req.header("PRIVATE-TOKEN", &c.task_token),
+                Surface::ZStack => req.header("Authorization", c.zstack_oauth_header()),
+            };
+        }
+        self.send(spec.method, &target, req).await
     }
 
     /// A Clanforge GET with the right credentials.

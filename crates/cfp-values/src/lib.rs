@@ -1,4 +1,6 @@
-//! Parsers for flag values: durations, `--at` times, `KEY=VALUE` pairs.
+//! Parsers for the values people type on cfp's command line: durations,
+//! `--at` times, `KEY=VALUE` pairs. A crate of its own (jiff only) so that
+//! the fuzz targets build it without the CLI's HTTP client and simulator.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,5 @@
-//! The client's view of time when it talks to the in-process simulator.
+//! The client's view of time when it talks to an in-process simulator
+//! (feature `client-clock`).
 //!
 //! The simulated fleet runs N times faster than real time, and its
 //! timestamps (a diff's ETA, a task's `executeAt`) are simulated instants. A
@@ -10,10 +11,23 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use cfp_testkit::SimClock;
 use cfp_transport::{Clock, Sleep};
 
-/// A [`Clock`] that runs with a simulator's [`SimClock`].
+use crate::clock::SimClock;
+
+/// A client [`Clock`] that runs with a simulator's [`SimClock`]: give it to
+/// `cfp_api::ClientBuilder::clock` so that a client's waits, timeouts and
+/// ETA comparisons follow a scaled simulator.
+///
+/// ```
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use cfp_testkit::{ClockMode, SimTime, Simulator};
+///
+/// let sim = Simulator::builder().clock(ClockMode::Scaled(60.0)).start().await?;
+/// let clock = SimTime::new(sim.clock().clone());
+/// # let _ = clock;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SimTime {
     sim: SimClock,
@@ -21,6 +35,7 @@ pub struct SimTime {
 }
 
 impl SimTime {
+    /// A clock following `sim`.
     pub fn new(sim: SimClock) -> Self {
         Self {
             sim,

@@ -1,0 +1,94 @@
+//! `cfp batch list | get`, and waiting for a batch.
+
+use cfp_api::Client;
+use cfp_api::model::{Task, TaskBatch, TaskBatchId, TaskResultCode};
+
+use crate::cli::BatchCommand;
+use crate::context::Ctx;
+use crate::error::CliError;
+use crate::wait::wait_for;
+
+pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
+    match c {
+        BatchCommand::List => ctx.print(&ctx.client.list_task_batches().send().await?),
+        BatchCommand::Get { batch, wait: false } => {
+            ctx.print(&ctx.client.get_task_batch(batch).send().await?)
+        }
+        BatchCommand::Get { batch, wait: true } => wait_batch(ctx, batch).await,
+    }
+}
+
+/// Waits for a batch; on failures, lists the failed and cancelled tasks.
+pub(super) async fn wait_batch(ctx: &Ctx, id: TaskBatchId) -> Result<(), CliError> {
+    let reattach = format!("cfp {}batch get {id} --wait", ctx.sim_flag());
+    let client = ctx.client.clone();
+    let done = wait_for(
+        ctx,
+        ctx.client.wait_for_batch(id),
+        reattach,
+        async move |b| failed_tasks_of(&client, b).await,
+    )
+    .await?;
+    ctx.print(&done)
+}
+
+/// The failed and cancelled tasks of a batch, one line each, for exit 5.
+/// Reads the task list (the last 100 tasks) once, then single tasks of the
+/// batch that list did not cover, up to a bound.
+async fn failed_tasks_of(client: &Client, batch: &TaskBatch) -> Vec<String> {
+    const MAX_LISTED: usize = 20;
+    let wanted = usize::try_from(
+        batch
+            .num_tasks_failed
+            .saturating_add(batch.num_tasks_cancelled),
+    )
+    .unwrap_or(usize::MAX);
+    let mut failed: Vec<Task> = match client.list_tasks().send().await {
+        Ok(tasks) => tasks
+            .into_inner()
+            .into_iter()
+            .filter(|t| t.batch_id == batch.id && is_bad(t.result_code))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    for id in &batch.task_ids {
+        if failed.len() >= wanted.min(MAX_LISTED) {
+            break;
+        }
+        if failed.iter().any(|t| t.id == *id) {
+            continue;
+        }
+        if let Ok(t) = client.get_task(*id).send().await
+            && is_bad(t.result_code)
+        {
+            failed.push(t.into_inner());
+        }
+    }
+    let mut lines: Vec<String> = failed
+        .iter()
+        .take(MAX_LISTED)
+        .map(|t| {
+            let text = if t.result_text.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", t.result_text)
+            };
+            format!(
+                "task {} on entity {}: {}{text}",
+                t.id, t.entity_id, t.result_code
+            )
+        })
+        .collect();
+    if wanted > lines.len() {
+        lines.push(format!(
+            "… and {} more (cfp task list -o json | jq '.[] | select(.batchId == {})')",
+            wanted - lines.len(),
+            batch.id
+        ));
+    }
+    lines
+}
+
+fn is_bad(code: TaskResultCode) -> bool {
+    code.is_failure() || code.is_cancelled()
+}

@@ -1,0 +1,54 @@
+//! `cfp config show`: every setting, its value (secrets redacted) and where
+//! it came from.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::config::Settings;
+use crate::error::CliError;
+
+/// Prints the settings in `format`.
+pub fn print(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        setting: &'a str,
+        value: &'a str,
+        source: &'a str,
+    }
+    let rows = settings.rows();
+    let mut out = std::io::stdout().lock();
+    match format {
+        OutputFormat::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_header(["setting", "value", "source"]);
+            for (k, v, o) in &rows {
+                t.add_row([*k, v.as_str(), o.as_str()]);
+            }
+            writeln!(out, "{t}")?;
+        }
+        OutputFormat::Json | OutputFormat::Ndjson => {
+            let rows: Vec<Row<'_>> = rows
+                .iter()
+                .map(|(k, v, o)| Row {
+                    setting: k,
+                    value: v,
+                    source: o,
+                })
+                .collect();
+            if format == OutputFormat::Json {
+                serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other)?;
+                writeln!(out)?;
+            } else {
+                for r in rows {
+                    serde_json::to_writer(&mut out, &r).map_err(std::io::Error::other)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
-use cfp_api::model::{
-    AccountServiceId, ApplicationInstanceId, DiffId, FleetId, ImageId, MachineId, RegionId,
-    TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
-};
+use cfp_api::model::AccountServiceId;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::parse::{At, KeyValue, parse_duration};
+pub use crate::commands::batch::BatchCommand;
+pub use crate::commands::image::ImageCommand;
+pub use crate::commands::imagediff::ImagediffCommand;
+pub use crate::commands::task::{Target, TaskCommand, TaskCreateArgs};
+pub use crate::commands::upload_job::UploadJobArgs;
+use crate::parse::parse_duration;
 
 /// Drive a game-server fleet's control plane: image diffs, image rollouts,
 /// task batches and image upload jobs.
@@ -127,235 +129,23 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The command's `--asid`, if it has one and it was given.
+    pub fn asid(&self) -> Option<AccountServiceId> {
+        match self {
+            Command::Imagediff(c) => c.asid(),
+            Command::Image(c) => c.asid(),
+            _ => None,
+        }
+    }
+}
+
 /// The account service id (project), shared by the Clanforge commands.
 #[derive(Debug, Args)]
 pub struct Asid {
     /// Account service id (project) [env: CFP_ASID]
     #[arg(long, value_name = "ID")]
     pub asid: Option<AccountServiceId>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ImagediffCommand {
-    /// Start an image difference analysis between an image's latest version
-    /// and a machine
-    #[command(
-        after_help = "Examples:\n  cfp imagediff create --asid 1 --image 1 --machine 2 --wait\n  \
-                            cfp imagediff create --asid 1 --image 1 --machine 2 --diff 218595   # retry that diff"
-    )]
-    #[doc(alias = "createImageDiff")]
-    Create {
-        #[command(flatten)]
-        asid: Asid,
-        /// The game image
-        #[arg(long, value_name = "ID")]
-        image: ImageId,
-        /// The machine to compare against
-        #[arg(long, value_name = "ID")]
-        machine: MachineId,
-        /// Retry this (complete or failed) diff instead of starting a new one
-        #[arg(long, value_name = "ID")]
-        diff: Option<DiffId>,
-        /// Wait until the job ends, showing progress
-        #[arg(long)]
-        wait: bool,
-    },
-
-    /// Recalculate a complete or failed diff
-    #[command(after_help = "Example:\n  cfp imagediff retry --asid 1 218595 --wait")]
-    #[doc(alias = "retryImageDiff")]
-    Retry {
-        #[command(flatten)]
-        asid: Asid,
-        /// The diff
-        #[arg(value_name = "DIFFID", allow_negative_numbers = true)]
-        diff: DiffId,
-        /// Wait until the job ends, showing progress
-        #[arg(long)]
-        wait: bool,
-    },
-
-    /// Show a diff's state and progress
-    #[command(after_help = "Example:\n  cfp imagediff status --asid 1 218595 --info --wait")]
-    #[doc(alias = "getImageDiffStatus")]
-    Status {
-        #[command(flatten)]
-        asid: Asid,
-        /// The diff
-        #[arg(value_name = "DIFFID", allow_negative_numbers = true)]
-        diff: DiffId,
-        /// Include the game, image and machine
-        #[arg(long)]
-        info: bool,
-        /// Wait until the job ends, showing progress
-        #[arg(long)]
-        wait: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ImageCommand {
-    /// Show an image's rollout over fleets and regions
-    #[command(after_help = "Examples:\n  cfp image status --asid 1 1 --detail\n  \
-                            cfp image status --asid 1 1 --wait-ready --fail-on-failed   # gate a patch")]
-    #[doc(alias = "getImageStatus")]
-    Status {
-        #[command(flatten)]
-        asid: Asid,
-        /// The game image
-        #[arg(value_name = "IMAGEID", allow_negative_numbers = true)]
-        image: ImageId,
-        /// Per-fleet and per-region counts
-        #[arg(long)]
-        detail: bool,
-        /// Wait until no machine is pending
-        #[arg(long)]
-        wait_ready: bool,
-        /// With --wait-ready: exit 5 if any machine failed to install
-        #[arg(long, requires = "wait_ready")]
-        fail_on_failed: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TaskCommand {
-    /// List the task templates (Restart, Stop, Start, Update, …)
-    #[command(after_help = "Example:\n  cfp task templates -o table")]
-    #[doc(alias = "listTaskTemplates")]
-    Templates,
-
-    /// List the last 100 tasks you created
-    #[command(
-        after_help = "Example:\n  cfp task list -o json | jq '.[] | select(.resultCode == 126)'"
-    )]
-    #[doc(alias = "listTasks")]
-    List,
-
-    /// Run a template on game servers, now or at a set time
-    #[command(
-        after_help = "Examples:\n  cfp task create --template 1 --fleet 2 --wait\n  \
-                            cfp task create --template 4 --instance 17 --instance 18 --param version=1.4.2\n  \
-                            cfp task create --template 1 --region 3 --at +30m\n  \
-                            cfp task create --template 1 --label env=staging --at 2030-01-01T03:00:00Z"
-    )]
-    #[doc(alias = "createTaskBatch")]
-    Create(TaskCreateArgs),
-
-    /// Show a task
-    #[command(after_help = "Example:\n  cfp task get 41")]
-    #[doc(alias = "getTask")]
-    Get {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
-    },
-
-    /// Pause a task (nothing is sent if it is already paused)
-    #[command(after_help = "Example:\n  cfp task pause 41")]
-    #[doc(alias = "toggleTaskPause")]
-    Pause {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
-    },
-
-    /// Resume a paused task (nothing is sent if it is not paused)
-    #[command(after_help = "Example:\n  cfp task resume 41")]
-    Resume {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
-    },
-
-    /// Cancel a task
-    #[command(after_help = "Example:\n  cfp task cancel 41")]
-    #[doc(alias = "cancelTask")]
-    Cancel {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
-    },
-}
-
-/// `cfp task create`.
-#[derive(Debug, Args)]
-pub struct TaskCreateArgs {
-    /// The template to run (see `cfp task templates`)
-    #[arg(long, value_name = "ID")]
-    pub template: TaskTemplateId,
-
-    #[command(flatten)]
-    pub target: Target,
-
-    /// Run at this time instead of now: RFC 3339 (2030-01-01T03:00:00Z) or
-    /// relative (+30m, +2h, +1d)
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<At>,
-
-    /// A parameter the template's actions require (repeatable)
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<KeyValue>,
-
-    /// Wait until every task ended; exit 5 if any failed or was cancelled
-    #[arg(long)]
-    pub wait: bool,
-}
-
-/// Which game servers a batch runs on: exactly one kind.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct Target {
-    /// Game servers by application instance id (repeatable)
-    #[arg(long = "instance", value_name = "ID")]
-    pub instances: Vec<ApplicationInstanceId>,
-
-    /// Every game server of a fleet
-    #[arg(long, value_name = "ID")]
-    pub fleet: Option<FleetId>,
-
-    /// Every game server of a region
-    #[arg(long, value_name = "ID")]
-    pub region: Option<RegionId>,
-
-    /// Game servers carrying a label (repeatable; all must match)
-    #[arg(long = "label", value_name = "KEY=VALUE")]
-    pub labels: Vec<KeyValue>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BatchCommand {
-    /// List the last 100 task batches you created
-    #[command(after_help = "Example:\n  cfp batch list")]
-    #[doc(alias = "listTaskBatches")]
-    List,
-
-    /// Show a batch, or wait for it to end
-    #[command(after_help = "Example:\n  cfp batch get 9 --wait")]
-    #[doc(alias = "getTaskBatch")]
-    Get {
-        /// The batch
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        batch: TaskBatchId,
-        /// Wait until every task ended; exit 5 if any failed or was cancelled
-        #[arg(long)]
-        wait: bool,
-    },
-}
-
-/// `cfp upload-job`.
-#[derive(Debug, Args)]
-pub struct UploadJobArgs {
-    /// The ZStack image id
-    #[arg(value_name = "IMAGEID")]
-    pub image: ZStackImageId,
-
-    /// A system tag (repeatable)
-    #[arg(long = "system-tag", value_name = "T")]
-    pub system_tags: Vec<String>,
-
-    /// A user tag (repeatable)
-    #[arg(long = "user-tag", value_name = "T")]
-    pub user_tags: Vec<String>,
 }
 
 /// `cfp demo`.

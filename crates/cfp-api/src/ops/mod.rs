@@ -4,19 +4,8 @@
 //! is generated from `docs/openapi.yaml` (`cfp_model::params`), and so is
 //! the method that starts a call (`crate::generated`).
 
-mod cancel_task;
-mod create_image_diff;
-mod create_task_batch;
-mod get_image_diff_status;
-mod get_image_status;
-mod get_task;
-mod get_task_batch;
-mod get_upload_job_details;
-mod list_task_batches;
-mod list_task_templates;
-mod list_tasks;
-mod retry_image_diff;
-mod toggle_task_pause;
+// `mod <operation>;` for every operation of the contract.
+include!("../generated/op_modules.rs");
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -2,11 +2,31 @@
 
 use cfp_api::Client;
 use cfp_api::model::{Task, TaskBatch, TaskBatchId, TaskResultCode};
+use clap::Subcommand;
 
-use crate::cli::BatchCommand;
 use crate::context::Ctx;
 use crate::error::CliError;
 use crate::wait::wait_for;
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// List the last 100 task batches you created
+    #[command(after_help = "Example:\n  cfp batch list")]
+    #[doc(alias = "listTaskBatches")]
+    List,
+
+    /// Show a batch, or wait for it to end
+    #[command(after_help = "Example:\n  cfp batch get 9 --wait")]
+    #[doc(alias = "getTaskBatch")]
+    Get {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+        /// Wait until every task ended; exit 5 if any failed or was cancelled
+        #[arg(long)]
+        wait: bool,
+    },
+}
 
 pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
     match c {

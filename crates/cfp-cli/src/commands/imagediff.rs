@@ -1,9 +1,81 @@
 //! `cfp imagediff create | retry | status`.
 
-use crate::cli::ImagediffCommand;
+use cfp_api::model::{AccountServiceId, DiffId, ImageId, MachineId};
+use clap::Subcommand;
+
+use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
 use crate::wait::wait_for;
+
+#[derive(Debug, Subcommand)]
+pub enum ImagediffCommand {
+    /// Start an image difference analysis between an image's latest version
+    /// and a machine
+    #[command(
+        after_help = "Examples:\n  cfp imagediff create --asid 1 --image 1 --machine 2 --wait\n  \
+                            cfp imagediff create --asid 1 --image 1 --machine 2 --diff 218595   # retry that diff"
+    )]
+    #[doc(alias = "createImageDiff")]
+    Create {
+        #[command(flatten)]
+        asid: Asid,
+        /// The game image
+        #[arg(long, value_name = "ID")]
+        image: ImageId,
+        /// The machine to compare against
+        #[arg(long, value_name = "ID")]
+        machine: MachineId,
+        /// Retry this (complete or failed) diff instead of starting a new one
+        #[arg(long, value_name = "ID")]
+        diff: Option<DiffId>,
+        /// Wait until the job ends, showing progress
+        #[arg(long)]
+        wait: bool,
+    },
+
+    /// Recalculate a complete or failed diff
+    #[command(after_help = "Example:\n  cfp imagediff retry --asid 1 218595 --wait")]
+    #[doc(alias = "retryImageDiff")]
+    Retry {
+        #[command(flatten)]
+        asid: Asid,
+        /// The diff
+        #[arg(value_name = "DIFFID", allow_negative_numbers = true)]
+        diff: DiffId,
+        /// Wait until the job ends, showing progress
+        #[arg(long)]
+        wait: bool,
+    },
+
+    /// Show a diff's state and progress
+    #[command(after_help = "Example:\n  cfp imagediff status --asid 1 218595 --info --wait")]
+    #[doc(alias = "getImageDiffStatus")]
+    Status {
+        #[command(flatten)]
+        asid: Asid,
+        /// The diff
+        #[arg(value_name = "DIFFID", allow_negative_numbers = true)]
+        diff: DiffId,
+        /// Include the game, image and machine
+        #[arg(long)]
+        info: bool,
+        /// Wait until the job ends, showing progress
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+impl ImagediffCommand {
+    /// Its `--asid`, if given.
+    pub fn asid(&self) -> Option<AccountServiceId> {
+        match self {
+            Self::Create { asid, .. } | Self::Retry { asid, .. } | Self::Status { asid, .. } => {
+                asid.asid
+            }
+        }
+    }
+}
 
 pub(super) async fn run(ctx: &Ctx, c: ImagediffCommand) -> Result<(), CliError> {
     let asid = ctx.asid()?;

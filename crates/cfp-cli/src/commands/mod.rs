@@ -1,14 +1,14 @@
 //! The commands: one module per command group of the contract.
 
-mod batch;
-mod image;
-mod imagediff;
-mod task;
-mod upload_job;
+pub mod batch;
+pub mod image;
+pub mod imagediff;
+pub mod task;
+pub mod upload_job;
 
 use cfp_api::model::AccountServiceId;
 
-use crate::cli::{Command, ImageCommand, ImagediffCommand};
+use crate::cli::Command;
 use crate::context::Ctx;
 use crate::error::CliError;
 
@@ -16,15 +16,7 @@ pub use task::batch_request;
 
 /// The `--asid` flag of the command, if it has one and it was given.
 pub fn asid_flag(command: &Command) -> Option<AccountServiceId> {
-    match command {
-        Command::Imagediff(
-            ImagediffCommand::Create { asid, .. }
-            | ImagediffCommand::Retry { asid, .. }
-            | ImagediffCommand::Status { asid, .. },
-        )
-        | Command::Image(ImageCommand::Status { asid, .. }) => asid.asid,
-        _ => None,
-    }
+    command.asid()
 }
 
 /// Runs an API command.

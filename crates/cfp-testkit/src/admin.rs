@@ -37,8 +37,8 @@ use subtle::ConstantTimeEq as _;
 
 use crate::faults::{FaultRule, RuleId};
 use crate::journal::NdjsonChunks;
-use crate::routes::Reply;
-use crate::server::Shared;
+use crate::reply::Reply;
+use crate::shared::Shared;
 use crate::world::{TaskFailureRule, TaskScope};
 
 /// An admin answer: a reply, or the journal streamed as NDJSON.

@@ -26,14 +26,13 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::admin::{self, AdminReply};
-use crate::clock::SimClock;
-use crate::connections::{BusyGuard, Connections, Ticket};
-use crate::credentials::AuthCheck;
-use crate::faults::{Fault, Faults, RequestFacts, RetryAfter};
-use crate::journal::{Journal, JournalEntry, NdjsonChunks, body_digest, redact};
+use crate::connections::{BusyGuard, Ticket};
+use crate::faults::{Fault, RequestFacts, RetryAfter};
+use crate::journal::{JournalEntry, NdjsonChunks, body_digest, redact};
+use crate::reply::Reply;
 use crate::request_body::{self, BodyError};
-use crate::routes::{self, Call, Reply};
-use crate::world::WorldHandle;
+use crate::routes::{self, Call};
+use crate::shared::Shared;
 
 /// The largest request body read (1 MiB).
 const MAX_BODY: usize = 1 << 20;
@@ -47,20 +46,6 @@ const MAX_CONNECTION_BUFFER: usize = 16 * 1024;
 /// accepted: well inside the reserve below the open-file limit (at least
 /// 64), and enough that a flood is accepted at full speed.
 const CLOSING_SLACK: usize = 16;
-
-/// Everything a request handler needs.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) clock: SimClock,
-    pub(crate) journal: Journal,
-    pub(crate) world: WorldHandle,
-    pub(crate) faults: Faults,
-    pub(crate) auth: AuthCheck,
-    pub(crate) admin_token: Option<String>,
-    pub(crate) connections: Arc<Connections>,
-    /// How long a request's head, or its body, may take to arrive.
-    pub(crate) request_timeout: Duration,
-}
 
 // ---------------------------------------------------------------------------
 // Bodies

@@ -17,7 +17,8 @@ use crate::connections::{self, Connections};
 use crate::credentials::{AuthCheck, Credentials};
 use crate::faults::{FaultPlan, Faults};
 use crate::journal::Journal;
-use crate::server::{self, Shared};
+use crate::server;
+use crate::shared::Shared;
 use crate::tls;
 use crate::world::{World, WorldHandle};
 

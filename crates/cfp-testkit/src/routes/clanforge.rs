@@ -5,8 +5,9 @@ use http::StatusCode;
 use http::header::WWW_AUTHENTICATE;
 use serde_json::json;
 
-use super::{Call, Reply, parse_id};
-use crate::server::Shared;
+use super::{Call, parse_id};
+use crate::reply::Reply;
+use crate::shared::Shared;
 use crate::world::DiffRefusal;
 
 /// Clanforge's error envelope with `status`.

@@ -6,8 +6,9 @@
 use cfp_model::{TaskApiError, TaskBatchId, TaskId};
 use http::StatusCode;
 
-use super::{Call, Reply, parse_id};
-use crate::server::Shared;
+use super::{Call, parse_id};
+use crate::reply::Reply;
+use crate::shared::Shared;
 use crate::world::TaskConflict;
 
 /// The task API's error body.

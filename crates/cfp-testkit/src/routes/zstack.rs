@@ -4,8 +4,9 @@
 use http::StatusCode;
 use serde_json::Value;
 
-use super::{Call, Reply};
-use crate::server::Shared;
+use super::Call;
+use crate::reply::Reply;
+use crate::shared::Shared;
 
 /// A failed ZStack call: HTTP 503 with ZStack's error body. ZStack's REST
 /// server (`RestServer`) answers every failed API call this way; it is the

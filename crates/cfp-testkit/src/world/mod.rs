@@ -8,6 +8,7 @@
 mod diff;
 mod handle;
 mod rollout;
+mod state;
 mod tasks;
 mod upload;
 
@@ -20,8 +21,8 @@ use cfp_model::{
     TaskTemplate, TaskTemplateId,
 };
 
-pub(crate) use handle::DiffRefusal;
 pub use handle::WorldHandle;
+pub(crate) use state::DiffRefusal;
 pub(crate) use tasks::{TaskConflict, parse_create};
 pub use tasks::{TaskFailureRule, TaskScope};
 pub use upload::{UploadJobSpec, UploadJobsForm, UploadProgress};

@@ -323,10 +323,17 @@ impl Error {
 
     /// The call changes something (a job started, a batch created, a task
     /// toggled: its retry class is not `safe`) and its answer could not be
-    /// read — a connection lost after sending, a timeout, a truncated or
-    /// undecodable body, a 502 or 504 from a gateway — so it **may have been
-    /// carried out**. cfp never repeats such a call by itself: look at what
-    /// happened first (the CLI names the command that shows it).
+    /// read — a connection lost after sending, a timeout, a truncated,
+    /// undecodable or oversized body, a 502 or 504 (whatever its body: a
+    /// gateway that gave up on the service says nothing about whether the
+    /// service went on) — so it **may have been carried out**. cfp never
+    /// repeats such a call by itself: look at what happened first (the CLI
+    /// names the command that shows it).
+    ///
+    /// `false` for an answer that says what happened (a success, a refusal
+    /// such as 409 or 503, the service's own error in a 2xx body), for a
+    /// failure that proves the request never left (a refused connection),
+    /// and for every call that is safe to repeat.
     ///
     /// ```
     /// use cfp_api::Error;
@@ -350,7 +357,9 @@ impl Error {
             && match self {
                 Self::Transport { source, .. } => source.may_have_been_delivered(),
                 Self::Decode { .. } => true,
-                Self::Http { status, .. } => matches!(status, 502 | 504),
+                Self::Http { status, .. } | Self::Service { status, .. } => {
+                    matches!(status, 502 | 504)
+                }
                 _ => false,
             }
     }
@@ -444,6 +453,65 @@ mod tests {
         assert!(!timeout.is_retryable());
         assert!(timeout.is_timeout());
         assert_eq!(timeout.may_have_been_delivered(), Some(true));
+    }
+
+    #[test]
+    fn every_unreadable_answer_of_a_state_changing_call_may_have_been_carried_out() {
+        fn task_error(operation: OperationId, status: u16) -> Error {
+            Error::Service {
+                operation,
+                status,
+                error: ServiceError::Task(cfp_model::TaskApiError {
+                    error_code: i64::from(status),
+                    error_message: "gateway".into(),
+                    ..Default::default()
+                }),
+                retry_after: None,
+            }
+        }
+        fn transport(operation: OperationId, source: TransportError) -> Error {
+            Error::Transport { operation, source }
+        }
+        fn decode(operation: OperationId) -> Error {
+            let cut = cfp_model::decode::<cfp_model::TaskBatch>("task batch", br#"[{"id""#);
+            Error::Decode {
+                operation,
+                status: 200,
+                source: Box::new(cut.unwrap_err()),
+            }
+        }
+        let unreadable: [fn(OperationId) -> Error; 11] = [
+            |op| transport(op, TransportError::timeout(Duration::from_secs(30))),
+            |op| transport(op, TransportError::io("connection reset by peer")),
+            |op| transport(op, TransportError::body("unexpected end of body")),
+            |op| transport(op, TransportError::body_too_large(32 << 20)),
+            |op| transport(op, TransportError::other("h2 protocol error")),
+            |op| transport(op, TransportError::redirect("to another host")),
+            decode,
+            |op| http(502, op),
+            |op| http(504, op),
+            |op| task_error(op, 502),
+            |op| task_error(op, 504),
+        ];
+        let told: [fn(OperationId) -> Error; 8] = [
+            |op| transport(op, TransportError::connect("connection refused")),
+            |op| http(503, op),
+            |op| http(429, op),
+            |op| http(500, op),
+            |op| http(409, op),
+            |op| task_error(op, 503),
+            |op| task_error(op, 200),
+            |op| Error::invalid(op, "fleetId", "must be positive"),
+        ];
+        for op in OperationId::ALL {
+            let changes_state = !op.spec().retry.may_repeat();
+            for e in unreadable.map(|f| f(op)) {
+                assert_eq!(e.may_have_been_carried_out(), changes_state, "{op}: {e}");
+            }
+            for e in told.map(|f| f(op)) {
+                assert!(!e.may_have_been_carried_out(), "{op}: {e}");
+            }
+        }
     }
 
     #[test]

@@ -200,6 +200,84 @@ async fn a_lost_toggle_that_did_not_happen_reports_the_transport_error() {
     assert_eq!(rig.mock.calls(OperationId::ToggleTaskPause), 1);
 }
 
+/// The toggle's answer cut short: it arrived, and was carried out.
+fn cut_short() -> MockResponse {
+    MockResponse::json(200, r#"[{"id": 42, "name": "Res"#)
+}
+
+fn operations(rig: &Rig) -> Vec<OperationId> {
+    rig.mock
+        .requests()
+        .iter()
+        .map(|r| r.operation.unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_truncated_toggle_answer_is_settled_by_reading_not_by_toggling_again() {
+    for action in [TaskAction::Pause, TaskAction::Resume] {
+        let rig = rig();
+        let (before, after) = match action {
+            TaskAction::Pause => (1, 2),
+            TaskAction::Resume => (2, 1),
+        };
+        rig.mock
+            .respond_sequence(OperationId::GetTask, [task(before), task(after)])
+            .respond(OperationId::ToggleTaskPause, cut_short());
+        let t = match action {
+            TaskAction::Pause => rig.client.pause_task(ID).await,
+            TaskAction::Resume => rig.client.resume_task(ID).await,
+        }
+        .unwrap();
+        assert_eq!(t.result_code.code(), after, "{action}");
+        assert_eq!(
+            operations(&rig),
+            [
+                OperationId::GetTask,
+                OperationId::ToggleTaskPause,
+                OperationId::GetTask
+            ],
+            "{action}: read, one toggle, read"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_truncated_toggle_answer_and_an_unchanged_task_may_have_been_carried_out() {
+    let rig = rig();
+    rig.mock
+        .respond_sequence(OperationId::GetTask, [task(1), task(1)])
+        .respond(OperationId::ToggleTaskPause, cut_short());
+    let e = rig.client.pause_task(ID).await.unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+    assert_eq!(e.operation(), Some(OperationId::ToggleTaskPause));
+    assert!(e.may_have_been_carried_out(), "{e}");
+    assert_eq!(rig.mock.calls(OperationId::ToggleTaskPause), 1);
+    assert_eq!(rig.mock.calls(OperationId::GetTask), 2);
+}
+
+#[tokio::test]
+async fn a_toggle_answered_by_a_gateway_is_settled_by_reading() {
+    for status in [502, 504] {
+        let rig = rig();
+        rig.mock
+            .respond_sequence(OperationId::GetTask, [task(1), task(2)])
+            .respond(OperationId::ToggleTaskPause, MockResponse::status(status));
+        let t = rig.client.pause_task(ID).await.unwrap();
+        assert_eq!(t.result_code, TaskResultCode::Paused, "{status}");
+        assert_eq!(rig.mock.calls(OperationId::ToggleTaskPause), 1);
+
+        let rig = support::rig();
+        rig.mock
+            .respond_sequence(OperationId::GetTask, [task(1), task(1)])
+            .respond(OperationId::ToggleTaskPause, MockResponse::status(status));
+        let e = rig.client.pause_task(ID).await.unwrap_err();
+        assert_eq!(e.status(), Some(status));
+        assert!(e.may_have_been_carried_out(), "{e}");
+        assert_eq!(rig.mock.calls(OperationId::ToggleTaskPause), 1);
+    }
+}
+
 #[tokio::test]
 async fn a_toggle_that_did_not_stick_is_reported() {
     let rig = rig();

@@ -553,11 +553,15 @@ async fn an_outage_until_the_deadline_ends_with_the_last_object_seen() {
     assert!(rig.clock.elapsed() - start <= Duration::from_secs(120) + cfp_api::FINAL_POLL_GRACE);
 }
 
+/// Deliberately changed: this wait used to end with `WaitError::Api` (CLI
+/// exit 1). A deadline that passes during an outage is a timeout (exit 6):
+/// more time might have ended it well. The 503 is kept as its last error.
 #[tokio::test]
-async fn an_outage_with_nothing_ever_seen_ends_with_the_last_error() {
+async fn an_outage_with_nothing_ever_seen_times_out_with_the_last_error() {
     let rig = support::rig();
     rig.mock
         .respond(OperationId::GetImageDiffStatus, unavailable());
+    let start = rig.clock.elapsed();
     let e = rig
         .client
         .clanforge(ASID)
@@ -565,8 +569,117 @@ async fn an_outage_with_nothing_ever_seen_ends_with_the_last_error() {
         .wait(Duration::from_secs(60))
         .await
         .unwrap_err();
-    assert_eq!(e.api_error().unwrap().status(), Some(503), "{e}");
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert!(e.api_error().is_none());
+    assert_eq!(e.last_error().unwrap().status(), Some(503), "{e}");
     assert!(e.last().is_none());
+    assert!(rig.clock.elapsed() - start <= Duration::from_secs(60) + cfp_api::FINAL_POLL_GRACE);
+    let message = e.to_string();
+    // The last poll starts at the deadline; its own retries may take it
+    // into the grace.
+    assert!(
+        message.starts_with("gave up waiting for image diff 218595 after 1m"),
+        "{message}"
+    );
+    assert!(
+        message.contains(": last seen no answer yet; the last poll failed: getImageDiffStatus: "),
+        "{message}"
+    );
+    assert!(message.contains("(http 503)"), "{message}");
+}
+
+/// 503 with `Retry-After: secs`, in Clanforge's error shape.
+fn unavailable_for(secs: u64) -> MockResponse {
+    unavailable().retry_after_secs(secs)
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_backoff_is_waited_for_before_the_next_poll() {
+    let rig = support::rig();
+    // 600 s is past the call's own retry budget (its 120 s total): the
+    // client gives the 503 back at once, and the waiter must wait.
+    rig.mock.respond_sequence(
+        OperationId::GetImageDiffStatus,
+        [
+            MockResponse::json(200, diff_json(4, 10, None, false)),
+            unavailable_for(600),
+            MockResponse::json(200, diff_json(5, 100, None, false)),
+        ],
+    );
+    let done = rig
+        .client
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
+        .wait(DEADLINE)
+        .await
+        .unwrap();
+    assert!(done.job.state().is_success());
+    assert_eq!(rig.mock.calls(OperationId::GetImageDiffStatus), 3);
+    // 1 s of backoff after the first answer, then the whole Retry-After.
+    assert_eq!(
+        rig.clock.completed_sleeps(),
+        [1, 600].map(Duration::from_secs)
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_past_the_deadline_ends_the_wait_at_the_deadline_without_polling_again() {
+    let rig = support::rig();
+    rig.mock
+        .respond(OperationId::GetTaskBatch, unavailable_for(999_999));
+    let start = rig.clock.elapsed();
+    let e = rig
+        .client
+        .wait_for_batch(TaskBatchId(7))
+        .wait(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert_eq!(
+        e.last_error().unwrap().retry_after(),
+        Some(Duration::from_secs(999_999))
+    );
+    // One poll; no other before the server's time, and the wait lasted
+    // exactly its deadline.
+    assert_eq!(rig.mock.calls(OperationId::GetTaskBatch), 1);
+    assert_eq!(rig.clock.elapsed() - start, Duration::from_secs(60));
+    assert_eq!(rig.clock.completed_sleeps(), [Duration::from_secs(60)]);
+}
+
+#[tokio::test]
+async fn a_deadline_passing_during_429s_is_a_timeout_with_the_last_object() {
+    let rig = support::rig();
+    let too_many = MockResponse::json(
+        429,
+        r#"{"success": false, "error": true, "error_code": 429}"#,
+    )
+    .retry_after_secs(200);
+    let mut answers = vec![MockResponse::json(200, diff_json(4, 40, None, false))];
+    answers.extend((0..10).map(|_| too_many.clone()));
+    rig.mock
+        .respond_sequence(OperationId::GetImageDiffStatus, answers);
+    let e = rig
+        .client
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
+        .wait(Duration::from_secs(300))
+        .await
+        .unwrap_err();
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert_eq!(e.last().unwrap().job.progress, 40);
+    assert_eq!(e.last_error().unwrap().status(), Some(429));
+    // Polls at 0 (Running), 1 (429: come back in 200 s) and 201 (429 again:
+    // 200 s would pass the deadline, so it waits out the last 99 s).
+    assert_eq!(rig.mock.calls(OperationId::GetImageDiffStatus), 3);
+    assert_eq!(
+        rig.clock.completed_sleeps(),
+        [1, 200, 99].map(Duration::from_secs)
+    );
+    assert!(
+        e.to_string()
+            .starts_with("gave up waiting for image diff 218595 after 5m: last seen Running; the last poll failed: getImageDiffStatus: "),
+        "{e}"
+    );
 }
 
 /// tokio's paused time fires the earliest timer first, as real time does

@@ -36,6 +36,17 @@ pub enum CliError {
     },
     /// An API call failed.
     Api(ApiError),
+    /// A call that changes something got no answer that could be read (a
+    /// reset, a timeout, a cut or undecodable body, a 502 or 504): it may
+    /// have been carried out, and cfp did not send it again.
+    MayHaveBeenCarriedOut {
+        /// What was asked, e.g. `task create (template 1)`.
+        what: String,
+        /// How to see what happened (see [`CliError::check_with`]).
+        hint: String,
+        /// The call's error.
+        error: Box<ApiError>,
+    },
     /// The awaited work ended without success.
     WaitFailed {
         message: String,
@@ -60,11 +71,37 @@ impl CliError {
         }
     }
 
+    /// `error` as [`CliError::MayHaveBeenCarriedOut`] when the call may
+    /// have been carried out, else as [`CliError::Api`]. `what` names the
+    /// request (`task create (template 1)`), `hint` says how to see what
+    /// happened.
+    pub fn outcome_unknown(error: ApiError, what: String, hint: String) -> Self {
+        if error.may_have_been_carried_out() {
+            Self::MayHaveBeenCarriedOut {
+                what,
+                hint,
+                error: Box::new(error),
+            }
+        } else {
+            Self::Api(error)
+        }
+    }
+
+    /// The hint of an unknown outcome that `command` shows.
+    pub fn check_with(command: &str) -> String {
+        format!(
+            "cfp did not send it again. Check what happened with `{command}` before running it again"
+        )
+    }
+
     /// The exit code.
     pub fn exit(&self) -> Exit {
         match self {
             Self::Usage { .. } => Exit::Usage,
             Self::Api(e) => api_exit(e),
+            // Whatever the status: it is not a refusal, a missing resource
+            // or bad input, but an unknown outcome.
+            Self::MayHaveBeenCarriedOut { .. } => Exit::Other,
             Self::WaitFailed { .. } => Exit::Failed,
             Self::WaitTimeout { .. } => Exit::WaitTimeout,
             Self::Interrupted { .. } => Exit::Interrupted,
@@ -77,6 +114,7 @@ impl CliError {
         match self {
             Self::Usage { hint, .. } => hint.clone(),
             Self::Api(e) => api_hint(e),
+            Self::MayHaveBeenCarriedOut { hint, .. } => Some(hint.clone()),
             Self::WaitTimeout { reattach, .. } => Some(format!(
                 "the work goes on; wait longer with --wait-timeout, or re-attach with: {reattach}"
             )),
@@ -117,9 +155,10 @@ fn api_hint(e: &ApiError) -> Option<String> {
     if e.is_conflict() {
         return Some("the task's current state does not allow this; see `cfp task get`".into());
     }
-    if e.may_have_been_delivered() == Some(true) && !e.is_retryable() {
+    if e.may_have_been_carried_out() {
         return Some(
-            "the request may have reached the server; check its effect before sending it again"
+            "it may have been carried out, and cfp did not send it again; check its effect \
+             before sending it again"
                 .into(),
         );
     }
@@ -131,6 +170,10 @@ impl fmt::Display for CliError {
         match self {
             Self::Usage { message, .. } => f.write_str(message),
             Self::Api(e) => write!(f, "{e}"),
+            Self::MayHaveBeenCarriedOut { what, error, .. } => write!(
+                f,
+                "{what} may have been carried out: no readable answer came back ({error})"
+            ),
             Self::WaitFailed { message, details } => {
                 f.write_str(message)?;
                 for d in details {

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use cfp_api::Answer;
 use cfp_api::waiters::{Progress, WaitError, Waiter, Watched};
-use cfp_api::{Answer, human_duration};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
@@ -62,16 +62,10 @@ where
                 details: details(&last).await,
             })
         }
-        Err(WaitError::DeadlineExceeded {
-            what,
-            state,
-            waited,
-            ..
-        }) => Err(CliError::WaitTimeout {
-            message: format!(
-                "gave up waiting for {what} after {}: last seen {state}",
-                human_duration(waited)
-            ),
+        // Its message names the last poll's failure, if the deadline passed
+        // during an outage.
+        Err(e @ WaitError::DeadlineExceeded { .. }) => Err(CliError::WaitTimeout {
+            message: e.to_string(),
             reattach,
         }),
         Err(WaitError::Api(e)) => Err(CliError::Api(e)),

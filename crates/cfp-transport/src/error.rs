@@ -19,8 +19,12 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection failed after the request may have been written.
     Io,
-    /// The response body could not be read (or was larger than allowed).
+    /// The response body could not be read.
     Body,
+    /// The response body is larger than the transport accepts. The request
+    /// was delivered and answered; asking again gets the same body, so it
+    /// is never retried.
+    BodyTooLarge,
     /// The server redirected to another host (credentials are never carried
     /// there) or redirected too often. The request was delivered.
     Redirect,
@@ -42,6 +46,7 @@ impl TransportErrorKind {
             Self::Timeout => "timed out",
             Self::Io => "connection failed",
             Self::Body => "cannot read the response body",
+            Self::BodyTooLarge => "the response body is too large",
             Self::Redirect => "redirect refused",
             Self::InvalidRequest => "invalid request",
             Self::Config => "cannot set up the http client",
@@ -101,6 +106,14 @@ impl TransportError {
     /// The response body could not be read.
     pub fn body(message: impl Into<String>) -> Self {
         Self::new(TransportErrorKind::Body, message)
+    }
+
+    /// The response body is over the transport's limit of `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("over the limit of {limit} bytes"),
+        )
     }
 
     /// A redirect was refused.
@@ -200,6 +213,7 @@ mod tests {
             (Timeout, true),
             (Io, true),
             (Body, true),
+            (BodyTooLarge, true),
             (Redirect, true),
             (Other, true),
         ] {

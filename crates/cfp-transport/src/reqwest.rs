@@ -143,7 +143,7 @@ impl ReqwestTransportBuilder {
     }
 
     /// The largest response body read (default 32 MiB); a larger one is a
-    /// [`TransportErrorKind::Body`] error.
+    /// [`TransportErrorKind::BodyTooLarge`] error, which is never retried.
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = n;
         self
@@ -246,8 +246,13 @@ async fn read_body(
     response: &mut ::reqwest::Response,
     limit: usize,
 ) -> Result<Bytes, TransportError> {
-    let too_large =
-        || TransportError::body(format!("the response body is larger than {limit} bytes"));
+    let too_large = || TransportError::body_too_large(limit);
+    if response
+        .content_length()
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Err(too_large());
+    }
     let Some(first) = response.chunk().await.map_err(classify)? else {
         return Ok(Bytes::new());
     };

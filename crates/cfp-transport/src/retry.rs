@@ -10,6 +10,7 @@
 //! | any other status | not retried | not retried |
 //! | connect failure (refused, DNS, TLS handshake, connect timeout): never sent | retried | retried |
 //! | timeout, connection failure after sending, body read failure: may have been delivered | retried | not retried |
+//! | a body over the transport's size limit: answered, and the same again | not retried | not retried |
 //! | redirect refused, invalid request, client setup | not retried | not retried |
 //!
 //! The delay before a retry is `Retry-After` when the answer carries one
@@ -293,6 +294,7 @@ mod tests {
             (Timeout, true, false),
             (Io, true, false),
             (Body, true, false),
+            (BodyTooLarge, false, false),
             (Other, true, false),
             (Redirect, false, false),
             (InvalidRequest, false, false),

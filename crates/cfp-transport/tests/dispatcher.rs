@@ -123,6 +123,7 @@ async fn transport_errors_are_retried_by_delivery_and_class() {
         (Timeout, 4, 1),
         (Io, 4, 1),
         (Body, 4, 1),
+        (BodyTooLarge, 1, 1),
         (Other, 4, 1),
         (Redirect, 1, 1),
         (InvalidRequest, 1, 1),

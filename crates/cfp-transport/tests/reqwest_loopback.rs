@@ -413,7 +413,7 @@ async fn with_redirects_off_the_3xx_is_returned() {
 }
 
 #[tokio::test]
-async fn a_body_over_the_limit_is_a_body_error() {
+async fn a_body_over_the_limit_is_a_body_too_large_error() {
     let addr = serve(
         "127.0.0.1",
         Arc::new(|_req| Box::pin(async { respond(200, &[], vec![b'x'; 4096]) })),
@@ -424,7 +424,71 @@ async fn a_body_over_the_limit_is_a_body_error() {
         .build()
         .unwrap();
     let e = t.send(get(&format!("http://{addr}/"))).await.unwrap_err();
-    assert_eq!(e.kind(), TransportErrorKind::Body);
+    assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge);
+    assert!(e.may_have_been_delivered());
+    assert_eq!(
+        e.to_string(),
+        "the response body is too large: over the limit of 1024 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_compressed_body_that_expands_past_the_limit_is_too_large() {
+    // No usable Content-Length once decompressed: the limit is enforced
+    // while reading.
+    let addr = serve(
+        "127.0.0.1",
+        Arc::new(|_req| {
+            Box::pin(async {
+                respond(
+                    200,
+                    &[("content-encoding", "gzip")],
+                    gzip_stored(&[b'x'; 4096]),
+                )
+            })
+        }),
+    )
+    .await;
+    let t = ReqwestTransport::builder()
+        .max_body_bytes(1024)
+        .build()
+        .unwrap();
+    let e = t.send(get(&format!("http://{addr}/"))).await.unwrap_err();
+    assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge, "{e}");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_final_even_for_a_safe_operation() {
+    let seen = Seen::default();
+    let log = seen.clone();
+    let addr = serve(
+        "127.0.0.1",
+        Arc::new(move |req| {
+            log.push(&req);
+            Box::pin(async { respond(200, &[], vec![b'x'; 4096]) })
+        }),
+    )
+    .await;
+    let t = ReqwestTransport::builder()
+        .max_body_bytes(1024)
+        .build()
+        .unwrap();
+    let dispatcher = Dispatcher::new(Arc::new(t)).with_clock(Arc::new(ManualClock::new()));
+    let e = dispatcher
+        .send(
+            OperationId::GetTask,
+            get(&format!("http://{addr}/v3/applicationInstance/task/1")),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), TransportErrorKind::BodyTooLarge);
+    assert_eq!(e.attempts(), 1);
+    assert_eq!(
+        seen.all().len(),
+        1,
+        "asked once: the same body would come back"
+    );
 }
 
 mod tls {

@@ -102,7 +102,10 @@ impl<T: Watched> Waiter<T> {
     }
 
     /// Polls until the work ends or `deadline` has passed since the first
-    /// poll; the last poll happens at the deadline at the latest.
+    /// poll; the last poll happens at the deadline at the latest. After a
+    /// poll refused with `Retry-After` the next one waits at least that
+    /// long; when that is past the deadline, there is no next poll: the
+    /// wait ends at the deadline, timed out.
     ///
     /// Cancel-safe: dropping the future stops the wait (not the work).
     pub async fn wait(self, deadline: Duration) -> Result<Answer<T>, WaitError<T>> {
@@ -231,13 +234,27 @@ impl<T: Watched> Engine<T> {
                     if remaining.is_zero() {
                         return WaitEvent::Done(self.deadline_end(start, now, Some(e)));
                     }
+                    let backoff = self.scheduler.next_delay(false, None, clock.wall_now());
+                    let retry_after = e.retry_after();
+                    if retry_after.is_some_and(|r| r > remaining) {
+                        // The server asked not to be asked again before the
+                        // deadline: a poll would be refused, or unwelcome.
+                        tracing::debug!(
+                            polls = self.polls,
+                            error = %e,
+                            "the server's Retry-After ends past the deadline; waiting it out"
+                        );
+                        clock.sleep(remaining).await;
+                        let now = clock.now();
+                        return WaitEvent::Done(self.deadline_end(start, now, Some(e)));
+                    }
                     tracing::debug!(
                         polls = self.polls,
                         error = %e,
                         "poll failed in a way that may pass; waiting on"
                     );
                     self.last_error = Some(e);
-                    let delay = self.scheduler.next_delay(false, None, clock.wall_now());
+                    let delay = retry_after.map_or(backoff, |r| backoff.max(r));
                     self.sleep_first = Some(delay.min(remaining));
                     continue;
                 }
@@ -269,6 +286,7 @@ impl<T: Watched> Engine<T> {
                             waited: elapsed,
                             state: seen.state.clone(),
                             last: Some(Box::new(object.clone())),
+                            last_error: None,
                         }))
                     } else {
                         let delay = self.scheduler.next_delay(changed, seen.hint, wall);
@@ -301,8 +319,10 @@ impl<T: Watched> Engine<T> {
         }
     }
 
-    /// The end of a wait whose deadline passed while a poll failed or hung:
-    /// the last object seen, or else the last error.
+    /// The end of a wait whose deadline passed while polls failed in a way
+    /// that may pass, or hung: timed out, with the last object seen and the
+    /// last error, whichever there are. Waiting longer might have ended it
+    /// well, so it is a timeout, not the error.
     fn deadline_end(
         &mut self,
         start: Instant,
@@ -310,17 +330,15 @@ impl<T: Watched> Engine<T> {
         error: Option<Error>,
     ) -> Result<Answer<T>, WaitError<T>> {
         let error = error.or_else(|| self.last_error.take());
-        match (self.last_object.take(), error) {
-            (None, Some(e)) => Err(WaitError::Api(e)),
-            (last, _) => Err(WaitError::DeadlineExceeded {
-                what: T::describe(&self.target),
-                waited: now.saturating_duration_since(start),
-                state: self
-                    .last_seen
-                    .as_ref()
-                    .map_or_else(|| "no answer yet".to_owned(), |s| s.state.clone()),
-                last: last.map(Box::new),
-            }),
-        }
+        Err(WaitError::DeadlineExceeded {
+            what: T::describe(&self.target),
+            waited: now.saturating_duration_since(start),
+            state: self
+                .last_seen
+                .as_ref()
+                .map_or_else(|| "no answer yet".to_owned(), |s| s.state.clone()),
+            last: self.last_object.take().map(Box::new),
+            last_error: error.map(Box::new),
+        })
     }
 }

@@ -21,9 +21,11 @@
 //! A poll that fails in a way that may pass (429, 502, 503, 504, a lost
 //! connection: [`Error::is_retryable`]) does not end the wait, even after
 //! the client's own retries: the waiter backs off and polls again until the
-//! deadline, which is when outages usually end. If the deadline comes first,
-//! the wait ends with the last object seen, or with the last error when
-//! nothing was ever seen.
+//! deadline, which is when outages usually end. The server's `Retry-After`
+//! is honoured: the next poll waits at least that long, and a `Retry-After`
+//! that ends past the deadline means no further poll. If the deadline comes
+//! first, the wait ends with [`WaitError::DeadlineExceeded`] (the CLI's exit
+//! 6), holding the last object seen, if any, and the last error.
 //!
 //! The deadline bounds the whole wait: a poll still in flight at the
 //! deadline is given [`FINAL_POLL_GRACE`] to answer, then dropped, so a wait
@@ -105,8 +107,10 @@ pub enum WaitError<T> {
         last: Box<Answer<T>>,
     },
 
-    /// The deadline passed first; the work itself goes on.
-    #[error("gave up waiting for {what} after {}: last seen {state}", fmt_duration(*.waited))]
+    /// The deadline passed first; the work itself goes on. This includes a
+    /// deadline that passed while polls failed in a way that may pass (429,
+    /// 503, a lost connection): `last_error` is the last such failure.
+    #[error("gave up waiting for {what} after {}: last seen {state}{}", fmt_duration(*.waited), last_error_suffix(.last_error.as_deref()))]
     DeadlineExceeded {
         /// What was awaited.
         what: String,
@@ -116,6 +120,9 @@ pub enum WaitError<T> {
         state: String,
         /// The object as last read, if any poll was answered.
         last: Option<Box<Answer<T>>>,
+        /// The failure of the last poll, if it failed (and the failure
+        /// might have passed with more time).
+        last_error: Option<Box<Error>>,
     },
 
     /// A poll failed.
@@ -143,13 +150,28 @@ impl<T> WaitError<T> {
         matches!(self, Self::DeadlineExceeded { .. })
     }
 
-    /// The API error, if a poll failed.
+    /// The API error, if a poll failed in a way that waiting will not fix.
     pub fn api_error(&self) -> Option<&Error> {
         match self {
             Self::Api(e) => Some(e),
             _ => None,
         }
     }
+
+    /// The last poll's failure: the error that ended the wait, or the one
+    /// the deadline passed on (a 429 or 503, say).
+    pub fn last_error(&self) -> Option<&Error> {
+        match self {
+            Self::Api(e) => Some(e),
+            Self::DeadlineExceeded { last_error, .. } => last_error.as_deref(),
+            Self::Unsuccessful { .. } => None,
+        }
+    }
+}
+
+fn last_error_suffix(e: Option<&Error>) -> String {
+    e.map(|e| format!("; the last poll failed: {e}"))
+        .unwrap_or_default()
 }
 
 use cfp_transport::human_duration as fmt_duration;

@@ -92,10 +92,29 @@ pub(super) async fn run(ctx: &Ctx, c: ImagediffCommand) -> Result<(), CliError> 
             if let Some(d) = diff {
                 call = call.diff_id(d);
             }
-            (call.send().await?, wait, false)
+            let job = call.send().await.map_err(|e| match diff {
+                Some(d) => CliError::outcome_unknown(
+                    e,
+                    format!("image diff create --diff {d} (a retry of diff {d})"),
+                    CliError::check_with(&diff_status(ctx, asid, &d.to_string())),
+                ),
+                None => CliError::outcome_unknown(
+                    e,
+                    format!("image diff create for image {image} on machine {machine}"),
+                    created_diff_hint(ctx, asid, image, machine),
+                ),
+            })?;
+            (job, wait, false)
         }
         ImagediffCommand::Retry { diff, wait, .. } => {
-            (cf.retry_image_diff(diff).send().await?, wait, false)
+            let job = cf.retry_image_diff(diff).send().await.map_err(|e| {
+                CliError::outcome_unknown(
+                    e,
+                    format!("image diff retry of diff {diff}"),
+                    CliError::check_with(&diff_status(ctx, asid, &diff.to_string())),
+                )
+            })?;
+            (job, wait, false)
         }
         ImagediffCommand::Status {
             diff, info, wait, ..
@@ -130,4 +149,29 @@ pub(super) async fn run(ctx: &Ctx, c: ImagediffCommand) -> Result<(), CliError> 
     let waiter = cf.wait_for_diff(job.diff_id).info(info);
     let done = wait_for(ctx, waiter, reattach, async |_| Vec::new()).await?;
     ctx.print(&done)
+}
+
+/// `cfp imagediff status --asid A DIFF`.
+fn diff_status(ctx: &Ctx, asid: AccountServiceId, diff: &str) -> String {
+    format!(
+        "cfp {}imagediff status --asid {asid} {diff}",
+        ctx.sim_flag()
+    )
+}
+
+/// How to find a diff whose create may have been carried out: its id never
+/// arrived, and cfp has no command that lists diffs.
+fn created_diff_hint(
+    ctx: &Ctx,
+    asid: AccountServiceId,
+    image: ImageId,
+    machine: MachineId,
+) -> String {
+    format!(
+        "cfp did not send it again. If it was carried out, the newest diff of image {image} on \
+         machine {machine} is the new one: check it with `{}` before running the create again. \
+         cfp cannot list diffs yet; while that diff runs, a new create is refused with \
+         \"image locked by diffid: N\", which names it",
+        diff_status(ctx, asid, "DIFFID")
+    )
 }

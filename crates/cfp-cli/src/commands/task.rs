@@ -122,8 +122,20 @@ pub(super) async fn run(ctx: &Ctx, c: TaskCommand) -> Result<(), CliError> {
         TaskCommand::Templates => ctx.print(&client.list_task_templates().send().await?),
         TaskCommand::List => ctx.print(&client.list_tasks().send().await?),
         TaskCommand::Get { task } => ctx.print(&client.get_task(task).send().await?),
-        TaskCommand::Pause { task } => ctx.print(&client.pause_task(task).await?),
-        TaskCommand::Resume { task } => ctx.print(&client.resume_task(task).await?),
+        TaskCommand::Pause { task } => {
+            let t = client
+                .pause_task(task)
+                .await
+                .map_err(|e| toggle_unknown(ctx, e, "pause", task))?;
+            ctx.print(&t)
+        }
+        TaskCommand::Resume { task } => {
+            let t = client
+                .resume_task(task)
+                .await
+                .map_err(|e| toggle_unknown(ctx, e, "resume", task))?;
+            ctx.print(&t)
+        }
         TaskCommand::Cancel { task } => ctx.print(&client.cancel_task(task).send().await?),
         TaskCommand::Create(args) => create_batch(ctx, args).await,
     }
@@ -177,9 +189,30 @@ async fn create_batch(ctx: &Ctx, args: TaskCreateArgs) -> Result<(), CliError> {
     let now =
         jiff::Timestamp::try_from(ctx.clock.wall_now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let req = batch_request(&args, now)?;
-    let batch = ctx.client.create_task_batch(req).send().await?;
+    let batch = ctx
+        .client
+        .create_task_batch(req)
+        .send()
+        .await
+        .map_err(|e| {
+            CliError::outcome_unknown(
+                e,
+                format!("task create (template {})", args.template),
+                CliError::check_with(&format!("cfp {}batch list", ctx.sim_flag())),
+            )
+        })?;
     if !args.wait {
         return ctx.print(&batch);
     }
     wait_batch(ctx, batch.id).await
+}
+
+/// A pause or resume whose toggle's answer was lost, and whose re-read did
+/// not settle it.
+fn toggle_unknown(ctx: &Ctx, e: cfp_api::Error, action: &str, task: TaskId) -> CliError {
+    CliError::outcome_unknown(
+        e,
+        format!("task {action} {task}"),
+        CliError::check_with(&format!("cfp {}task get {task}", ctx.sim_flag())),
+    )
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, ImageId, MachineId, OperationId,
-    TaskBatchId, TaskId, TaskTemplateId,
+    TaskBatchId, TaskId, TaskResultCode, TaskTemplateId,
 };
 use cfp_api::params::GetImageStatusParams;
 use cfp_api::{Call, Client, Error, TransportErrorKind};
@@ -206,6 +206,31 @@ async fn a_connection_reset_on_an_unsafe_operation_may_have_been_delivered_and_i
     assert_eq!(api.sim.journal().count(OperationId::CreateTaskBatch), 1);
     // It was: the simulator carried it out before the reset.
     assert_eq!(api.sim.world().batch_count(), 1);
+}
+
+#[tokio::test]
+async fn a_cancel_whose_answer_was_reset_is_repeated_and_its_409_is_a_success() {
+    let api = Api::start().await;
+    let (_, task) = a_task(&api).await;
+    // The first DELETE is carried out, then its answer is cut by a reset.
+    api.sim
+        .faults()
+        .add(rule(Fault::ConnectionReset, OperationId::CancelTask, 1));
+    let t = api.client.cancel_task(task).send().await.unwrap();
+    assert_eq!(t.result_code, TaskResultCode::Cancelled);
+    let j = api.sim.journal();
+    let deletes = j.entries_for(OperationId::CancelTask);
+    assert_eq!(deletes.len(), 2, "cancel is safe to repeat, and was");
+    assert_eq!(deletes[0].fault.as_deref(), Some("reset"));
+    assert_eq!(
+        deletes[1].status, 409,
+        "the repeat found the task already cancelled"
+    );
+    assert_eq!(j.count(OperationId::GetTask), 1, "one read settles the 409");
+    assert_eq!(
+        api.sim.world().task(task).unwrap().result_code,
+        TaskResultCode::Cancelled
+    );
 }
 
 #[tokio::test]

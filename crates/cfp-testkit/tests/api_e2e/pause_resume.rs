@@ -103,6 +103,24 @@ async fn a_toggle_whose_answer_is_lost_is_not_repeated_the_task_is_read_again() 
 }
 
 #[tokio::test]
+async fn a_toggle_whose_answer_is_truncated_is_not_repeated_the_task_is_read_again() {
+    let api = Api::start().await;
+    let id = pending_task(&api, 8).await;
+    // Carried out, answered with half a body: a decode error.
+    api.sim.faults().add(
+        FaultRule::new(Fault::TruncatedJson)
+            .operation(OperationId::ToggleTaskPause)
+            .times(1),
+    );
+    let t = api.client.pause_task(id).await.unwrap();
+    assert_eq!(t.result_code, TaskResultCode::Paused);
+    assert_eq!(toggles(&api), 1, "the toggle was not sent again");
+    let toggle = &api.sim.journal().entries_for(OperationId::ToggleTaskPause)[0];
+    assert_eq!(toggle.fault.as_deref(), Some("truncated-json"));
+    assert_eq!(state(&api, id), TaskResultCode::Paused);
+}
+
+#[tokio::test]
 async fn a_toggle_refused_with_503_is_not_retried() {
     let api = Api::start().await;
     let id = pending_task(&api, 6).await;

@@ -46,6 +46,8 @@ pub(crate) struct Param {
     /// Bounds from `minimum`/`maximum`, for numbers.
     pub(crate) min: Option<f64>,
     pub(crate) max: Option<f64>,
+    /// A string with `minLength` ≥ 1: refused when blank.
+    pub(crate) non_blank: bool,
 }
 
 impl Param {
@@ -128,12 +130,19 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Op>, String> {
         };
         let schemes: Vec<&String> = op.security.iter().flat_map(|r| r.0.keys()).collect();
         let auth = match schemes.as_slice() {
+            // `security: []`: a call that needs no credentials (ZStack login).
+            [] if op.security.is_empty() => "None",
             [s] => match s.as_str() {
                 "clanforgeBasic" => "Basic",
                 "taskToken" => "PrivateToken",
                 "zstackSession" => "OAuthSession",
                 other => return Err(here(&format!("unknown security scheme {other:?}"))),
             },
+            // A session or an AccessKey: the client's ZStack credentials
+            // decide which is sent.
+            [a, b] if a.as_str() == "zstackSession" && b.as_str() == "zstackAccessKey" => {
+                "OAuthSession"
+            }
             _ => return Err(here("needs exactly one security scheme")),
         };
         let mut path_params = Vec::new();
@@ -308,7 +317,9 @@ fn params_of(op: &Value, template: &[String]) -> Result<Vec<Param>, String> {
         let field = p["x-cfp-field"]
             .as_str()
             .map_or_else(|| snake_case(&name), str::to_owned);
+        let non_blank = kind == Kind::Str && schema["minLength"].as_u64().is_some_and(|n| n >= 1);
         let param = Param {
+            non_blank,
             field,
             location,
             required: p["required"].as_bool().unwrap_or(false),

@@ -113,8 +113,17 @@ impl ClientBuilder {
         if let Some(t) = get(&settings::TASK_TOKEN) {
             b = b.task_token(t);
         }
-        if let Some(s) = get(&settings::ZSTACK_SESSION) {
-            b = b.zstack_session(s);
+        match settings::zstack_credentials(
+            get(&settings::ZSTACK_SESSION),
+            get(&settings::ZSTACK_ACCESS_KEY_ID),
+            get(&settings::ZSTACK_ACCESS_KEY_SECRET),
+        ) {
+            Ok(Some(settings::ZStackCredentials::Session(s))) => b = b.zstack_session(s),
+            Ok(Some(settings::ZStackCredentials::AccessKey { id, secret })) => {
+                b = b.zstack_access_key(id, secret);
+            }
+            Ok(None) => {}
+            Err(e) => b.env_error = b.env_error.or(Some(e)),
         }
         b
     }
@@ -154,6 +163,14 @@ impl ClientBuilder {
     /// ZStack's session UUID, sent as `Authorization: OAuth <session>`.
     pub fn zstack_session(mut self, session: impl AsRef<str>) -> Self {
         self.zstack = Some(Credentials::oauth_session(session));
+        self
+    }
+
+    /// A ZStack AccessKey (id and secret): each request is signed with it
+    /// instead of carrying a session. Needs ZStack's AccessKey-era REST
+    /// server, and a clock within 15 minutes of the server's.
+    pub fn zstack_access_key(mut self, id: impl AsRef<str>, secret: impl AsRef<str>) -> Self {
+        self.zstack = Some(Credentials::access_key(id, secret));
         self
     }
 
@@ -234,10 +251,16 @@ impl ClientBuilder {
         let creds =
             |setting, surface: Surface, given: Option<Result<Credentials, CredentialError>>| {
                 match given.transpose() {
-                    Ok(Some(c)) if c.scheme() != surface.auth() => Err(Error::config(
-                        setting,
-                        format!("{surface} needs {:?} credentials", surface.auth()),
-                    )),
+                    Ok(Some(c))
+                        if c.scheme() != surface.auth()
+                            && !(surface == Surface::ZStack
+                                && c.scheme() == cfp_model::AuthScheme::AccessKey) =>
+                    {
+                        Err(Error::config(
+                            setting,
+                            format!("{surface} needs {:?} credentials", surface.auth()),
+                        ))
+                    }
                     Ok(c) => Ok(c),
                     Err(e) => Err(Error::config(setting, e.to_string())),
                 }

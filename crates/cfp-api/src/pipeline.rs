@@ -88,7 +88,7 @@ impl Client {
         let request = self.request_on(base, params)?;
         self.inner
             .dispatcher
-            .send(op, request, Some(credentials))
+            .send(op, request, credentials)
             .await
             .map_err(|source| Error::Transport {
                 operation: op,
@@ -106,6 +106,37 @@ impl Client {
         self.read::<P>(&response)
     }
 
+    /// Steps 1 to 6 for parameters that carry secrets of their own (an
+    /// update URL with storage credentials): they are redacted from any
+    /// error too, with the client's credentials, in one pass.
+    pub(crate) async fn execute_with_secrets<P: Operation>(
+        &self,
+        params: &P,
+        secrets: &[&str],
+    ) -> Result<Answer<P::Output>, Error> {
+        let mut redactor = self.inner.redactor.clone();
+        for s in secrets {
+            redactor.add(s);
+        }
+        let op = P::OPERATION;
+        let (base, credentials) = self.configured(op)?;
+        let request = self.request_on(base, params)?;
+        let response = self
+            .inner
+            .dispatcher
+            .send(op, request, credentials)
+            .await
+            .map_err(|source| Error::Transport {
+                operation: op,
+                source,
+            })
+            .map_err(|e| crate::redact::error(e, &redactor, None))?;
+        let date = server_date(&response);
+        P::parse(&response)
+            .map(|a| a.with_server_date(date))
+            .map_err(|e| crate::redact::error(e, &redactor, Some(response.body())))
+    }
+
     /// Steps 5 and 6: reads an answer of `P`.
     pub(crate) fn read<P: Operation>(
         &self,
@@ -117,8 +148,10 @@ impl Client {
             .map_err(|e| self.redacted(e, Some(response.body())))
     }
 
-    /// The base URL and credentials of `op`'s surface, or what to set.
-    fn configured(&self, op: OperationId) -> Result<(&BaseUrl, &Credentials), Error> {
+    /// The base URL and credentials of `op`'s surface, or what to set. An
+    /// operation that needs no credentials (ZStack login and logout) gets
+    /// none, so a stale session is never sent with them.
+    fn configured(&self, op: OperationId) -> Result<(&BaseUrl, Option<&Credentials>), Error> {
         let surface = op.spec().surface;
         let config = self.surface(surface);
         let (url, creds) = match surface {
@@ -129,7 +162,12 @@ impl Client {
             Surface::Task => (settings::TASK_URL, settings::TASK_TOKEN.env.to_owned()),
             Surface::ZStack => (
                 settings::ZSTACK_URL,
-                format!("{} (or `cfp zstack login`)", settings::ZSTACK_SESSION.env),
+                format!(
+                    "{}, or {} and {}, or run `cfp zstack login`",
+                    settings::ZSTACK_SESSION.env,
+                    settings::ZSTACK_ACCESS_KEY_ID.env,
+                    settings::ZSTACK_ACCESS_KEY_SECRET.env
+                ),
             ),
         };
         let missing = |setting: &'static str, how: String| Error::Config {
@@ -141,17 +179,20 @@ impl Client {
             .base
             .as_ref()
             .ok_or_else(|| missing(url.name, url.env.to_owned()))?;
+        if op.spec().auth == cfp_model::AuthScheme::None {
+            return Ok((base, None));
+        }
         let credentials = config.credentials.as_ref().ok_or_else(|| {
             missing(
                 match surface {
                     Surface::Clanforge => "clanforge credentials",
                     Surface::Task => settings::TASK_TOKEN.name,
-                    Surface::ZStack => settings::ZSTACK_SESSION.name,
+                    Surface::ZStack => "zstack credentials",
                 },
                 creds,
             )
         })?;
-        Ok((base, credentials))
+        Ok((base, Some(credentials)))
     }
 
     /// Step 6: the error without any credential of the client (a server

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use cfp_model::clanforge::{self, ClanforgeError, ClanforgeReply, ClanforgeReplyError};
-use cfp_model::zstack::{self, ZStackReplyError};
-use cfp_model::{DecodeError, OperationId, Single, TaskApiError, UploadJobDetails, decode};
+use cfp_model::zstack::{self, ZStackReply, ZStackReplyError};
+use cfp_model::{DecodeError, OperationId, Single, TaskApiError, decode};
 use cfp_transport::Attempt;
 use serde::de::DeserializeOwned;
 
@@ -83,14 +83,14 @@ pub(crate) fn task_api<T: DeserializeOwned>(
     }
 }
 
-/// ZStack's upload-job details, or its error (possibly with a 2xx).
-pub(crate) fn zstack(
+/// A ZStack answer, or its error (possibly with a 2xx).
+pub(crate) fn zstack<T: ZStackReply>(
     op: OperationId,
     response: &http::Response<Bytes>,
-) -> Result<Answer<UploadJobDetails>, Error> {
+) -> Result<Answer<T>, Error> {
     let status = response.status().as_u16();
     if response.status().is_success() {
-        return zstack::decode_reply(response.body())
+        return zstack::decode_as::<T>(response.body())
             .map(|v| Answer::new(v, response.body().clone()))
             .map_err(|e| match e {
                 ZStackReplyError::Service(error) => Error::Service {
@@ -193,7 +193,11 @@ mod tests {
         for e in [
             clanforge::<DiffJob>(OperationId::CreateImageDiff, &response(502, page)).unwrap_err(),
             task_single::<Task>(OperationId::GetTask, "task", &response(502, page)).unwrap_err(),
-            zstack(OperationId::GetUploadJobDetails, &response(502, page)).unwrap_err(),
+            zstack::<cfp_model::UploadJobDetails>(
+                OperationId::GetUploadJobDetails,
+                &response(502, page),
+            )
+            .unwrap_err(),
         ] {
             match &e {
                 Error::Http {
@@ -242,13 +246,17 @@ mod tests {
             "missing header 'Authorization'",
             "Authorization type must be 'OAuth'",
         ] {
-            let e = zstack(OperationId::GetUploadJobDetails, &response(400, body)).unwrap_err();
+            let e = zstack::<cfp_model::UploadJobDetails>(
+                OperationId::GetUploadJobDetails,
+                &response(400, body),
+            )
+            .unwrap_err();
             assert!(matches!(e, Error::Credentials { status: 400, .. }), "{e:?}");
             assert!(e.is_auth(), "{e}");
             assert!(e.to_string().contains(body), "{e}");
         }
         // Any other plain-text 400 is just an HTTP error.
-        let e = zstack(
+        let e = zstack::<cfp_model::UploadJobDetails>(
             OperationId::GetUploadJobDetails,
             &response(400, "bad query"),
         )
@@ -259,11 +267,19 @@ mod tests {
     #[test]
     fn a_zstack_invalid_session_is_a_final_auth_failure() {
         let body = r#"{"error": {"code": "ID.1001", "description": "Invalid session"}}"#;
-        let e = zstack(OperationId::GetUploadJobDetails, &response(503, body)).unwrap_err();
+        let e = zstack::<cfp_model::UploadJobDetails>(
+            OperationId::GetUploadJobDetails,
+            &response(503, body),
+        )
+        .unwrap_err();
         assert!(e.is_auth(), "{e}");
         assert!(!e.is_retryable(), "{e}");
         let other = r#"{"error": {"code": "SYS.1001", "description": "not found"}}"#;
-        let e = zstack(OperationId::GetUploadJobDetails, &response(503, other)).unwrap_err();
+        let e = zstack::<cfp_model::UploadJobDetails>(
+            OperationId::GetUploadJobDetails,
+            &response(503, other),
+        )
+        .unwrap_err();
         assert!(!e.is_auth() && !e.is_retryable(), "{e}");
     }
 

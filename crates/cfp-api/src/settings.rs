@@ -94,8 +94,28 @@ pub const ZSTACK_SESSION: Setting = Setting {
     about: "ZStack session (Authorization: OAuth <session>)",
 };
 
+/// A ZStack AccessKey's id (`Authorization: ZStack <id>:<signature>`).
+pub const ZSTACK_ACCESS_KEY_ID: Setting = Setting {
+    name: "zstack access key id",
+    env: "CFP_ZSTACK_ACCESS_KEY_ID",
+    key: "zstack_access_key_id",
+    default: None,
+    secret: true,
+    about: "ZStack AccessKey id (instead of a session; with its secret)",
+};
+
+/// A ZStack AccessKey's secret (signs each request).
+pub const ZSTACK_ACCESS_KEY_SECRET: Setting = Setting {
+    name: "zstack access key secret",
+    env: "CFP_ZSTACK_ACCESS_KEY_SECRET",
+    key: "zstack_access_key_secret",
+    default: None,
+    secret: true,
+    about: "ZStack AccessKey secret (signs each request)",
+};
+
 /// Every client setting, in the order they are shown.
-pub const ALL: [Setting; 7] = [
+pub const ALL: [Setting; 9] = [
     CLANFORGE_URL,
     CLANFORGE_KEY,
     CLANFORGE_SECRET,
@@ -103,6 +123,8 @@ pub const ALL: [Setting; 7] = [
     TASK_TOKEN,
     ZSTACK_URL,
     ZSTACK_SESSION,
+    ZSTACK_ACCESS_KEY_ID,
+    ZSTACK_ACCESS_KEY_SECRET,
 ];
 
 /// Checks a base URL: `http` or `https`, a host, an optional path prefix;
@@ -133,11 +155,74 @@ pub fn clanforge_pair<K, S>(key: Option<K>, secret: Option<S>) -> Result<Option<
     }
 }
 
+/// ZStack's credentials: a session, or an AccessKey (id and secret, both
+/// or neither) — not both, so that which one is used is never a guess.
+/// `Err` names the settings, never a value.
+pub fn zstack_credentials<T>(
+    session: Option<T>,
+    key_id: Option<T>,
+    key_secret: Option<T>,
+) -> Result<Option<ZStackCredentials<T>>, Error> {
+    let key = match (key_id, key_secret) {
+        (Some(i), Some(s)) => Some((i, s)),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(half_set_in(
+                "zstack credentials",
+                "ZStack",
+                &ZSTACK_ACCESS_KEY_ID,
+                &ZSTACK_ACCESS_KEY_SECRET,
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(half_set_in(
+                "zstack credentials",
+                "ZStack",
+                &ZSTACK_ACCESS_KEY_SECRET,
+                &ZSTACK_ACCESS_KEY_ID,
+            ));
+        }
+    };
+    match (session, key) {
+        (Some(_), Some(_)) => Err(Error::config(
+            "zstack credentials",
+            format!(
+                "both {} ({}) and an AccessKey ({} and {}) are set: set one of them",
+                ZSTACK_SESSION.name,
+                ZSTACK_SESSION.env,
+                ZSTACK_ACCESS_KEY_ID.env,
+                ZSTACK_ACCESS_KEY_SECRET.env
+            ),
+        )),
+        (Some(s), None) => Ok(Some(ZStackCredentials::Session(s))),
+        (None, Some((id, secret))) => Ok(Some(ZStackCredentials::AccessKey { id, secret })),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Which ZStack credentials are set (see [`zstack_credentials`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZStackCredentials<T> {
+    /// A session (`Authorization: OAuth <session>`).
+    Session(T),
+    /// An AccessKey, signing each request.
+    AccessKey {
+        /// The key's id.
+        id: T,
+        /// The key's secret.
+        secret: T,
+    },
+}
+
 fn half_set(set: &Setting, missing: &Setting) -> Error {
+    half_set_in("clanforge credentials", "Clanforge", set, missing)
+}
+
+fn half_set_in(what: &'static str, vendor: &str, set: &Setting, missing: &Setting) -> Error {
     Error::config(
-        "clanforge credentials",
+        what,
         format!(
-            "{} ({}) is set but {} ({}) is not: Clanforge needs both",
+            "{} ({}) is set but {} ({}) is not: {vendor} needs both",
             set.name, set.env, missing.name, missing.env
         ),
     )

@@ -1,4 +1,6 @@
-//! Clanforge (Multiplay) v1/v2: image diff jobs and image rollout status.
+//! Clanforge (Multiplay) v1/v2: image diff jobs and image rollout status;
+//! the operations around them that a patch needs ([`patch`]: updates,
+//! versions, installs, image options; [`fleet`]: profile switches).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -420,6 +422,10 @@ pub trait ClanforgeReply: DeserializeOwned {
     /// What the resource is called in messages.
     const WHAT: &'static str;
 
+    /// A job answer: `success: false` without `"error": true` is the job in
+    /// its failed state. For any other resource it is a failure.
+    const IS_JOB: bool = false;
+
     /// The resource carries `success: false`: it may be the error envelope
     /// that happens to decode as the resource, so [`decode_reply`] looks
     /// for `"error": true` before taking it as the resource.
@@ -428,10 +434,12 @@ pub trait ClanforgeReply: DeserializeOwned {
     }
 }
 
+/// `ClanforgeReply` for job answers: `success: false` is the job, failed.
 macro_rules! job_reply {
     ($($t:ty => $what:literal),* $(,)?) => {$(
         impl ClanforgeReply for $t {
             const WHAT: &'static str = $what;
+            const IS_JOB: bool = true;
 
             fn says_unsuccessful(&self) -> bool {
                 self.success == Some(false)
@@ -443,6 +451,7 @@ job_reply!(DiffJob => "image diff job");
 
 impl ClanforgeReply for DiffStatus {
     const WHAT: &'static str = "image diff status";
+    const IS_JOB: bool = true;
 
     fn says_unsuccessful(&self) -> bool {
         self.job.says_unsuccessful()
@@ -483,7 +492,7 @@ pub fn decode_reply<T: ClanforgeReply>(body: &[u8]) -> Result<T, ClanforgeReplyE
     match serde_json::from_slice::<T>(body) {
         Ok(v) if !v.says_unsuccessful() => Ok(v),
         Ok(v) => match ClanforgeError::from_body(body) {
-            Some(e) if e.error == Some(true) => Err(ClanforgeReplyError::Service(e)),
+            Some(e) if e.error == Some(true) || !T::IS_JOB => Err(ClanforgeReplyError::Service(e)),
             _ => Ok(v),
         },
         Err(_) => match ClanforgeError::from_body(body) {
@@ -495,3 +504,12 @@ pub fn decode_reply<T: ClanforgeReply>(body: &[u8]) -> Result<T, ClanforgeReplyE
         },
     }
 }
+
+// After `job_reply!`, which they use.
+pub mod fleet;
+pub mod patch;
+pub use fleet::{ProfileSwitch, SwitchProfile, SwitchState};
+pub use patch::{
+    DiffRejection, GameOption, ImageLock, ImageOption, ImageOptions, InstallAt, InstallJob,
+    InstallStatus, MachineOption, UninstallJob, UpdateJob, UpdateUrl, VersionJob,
+};

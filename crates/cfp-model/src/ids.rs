@@ -209,6 +209,32 @@ numeric_id!(
     "entity id"
 );
 
+numeric_id!(
+    /// A Clanforge image update job id.
+    UpdateId,
+    "update id"
+);
+numeric_id!(
+    /// A Clanforge image version (version job) id.
+    ImageVersionId,
+    "image version id"
+);
+numeric_id!(
+    /// A Clanforge image install job id (one machine installing a version).
+    InstallJobId,
+    "install job id"
+);
+numeric_id!(
+    /// The uninstall job a diff rejected with `reinstall=1` runs.
+    UninstallJobId,
+    "uninstall job id"
+);
+numeric_id!(
+    /// A Clanforge game server profile id.
+    ProfileId,
+    "profile id"
+);
+
 /// A ZStack image id: a user-defined string (the vendor recommends an MD5
 /// value), sent as one path segment.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

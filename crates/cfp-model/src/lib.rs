@@ -8,9 +8,9 @@
 //!
 //! | surface | module | operations |
 //! |---|---|---|
-//! | Clanforge (Multiplay) | [`clanforge`] | image diff create, retry and status; image rollout status |
+//! | Clanforge (Multiplay) | [`clanforge`] | image diff create, retry, status and reject; image update create, status and retry; image version create and status; install status; image options; image rollout status; fleet profile switch and its status |
 //! | application-instance task API | [`task`] | templates; tasks (list, get, pause/resume, cancel); batches (create, list, get) |
-//! | ZStack Cloud | [`zstack`] | upload-job details |
+//! | ZStack Cloud | [`zstack`] | upload-job details; log in, log out |
 //!
 //! The generated [`OperationId`] table lists every operation with its method,
 //! path, surface, auth scheme and retry class.
@@ -51,14 +51,17 @@ pub mod time;
 pub mod zstack;
 
 pub use clanforge::{
-    ClanforgeError, DiffFiles, DiffInfo, DiffJob, DiffStatus, DiffSummary, FileChanges,
-    FleetStatus, ImageStatus, MachineCounts, RegionStatus,
+    ClanforgeError, DiffFiles, DiffInfo, DiffJob, DiffRejection, DiffStatus, DiffSummary,
+    FileChanges, FleetStatus, ImageLock, ImageOptions, ImageStatus, InstallAt, InstallJob,
+    InstallStatus, MachineCounts, ProfileSwitch, RegionStatus, SwitchProfile, SwitchState,
+    UninstallJob, UpdateJob, UpdateUrl, VersionJob,
 };
 pub use collections::{IdMap, Single};
 pub use decode::{DecodeError, decode};
 pub use ids::{
-    AccountServiceId, ApplicationInstanceId, DiffId, EntityId, FleetId, GameId, ImageId, InvalidId,
-    MachineId, RegionId, TaskBatchId, TaskId, TaskTemplateId, ZStackImageId,
+    AccountServiceId, ApplicationInstanceId, DiffId, EntityId, FleetId, GameId, ImageId,
+    ImageVersionId, InstallJobId, InvalidId, MachineId, ProfileId, RegionId, TaskBatchId, TaskId,
+    TaskTemplateId, UninstallJobId, UpdateId, ZStackImageId,
 };
 pub use job::{Job, JobFields, JobState};
 pub use number::ExactU64;
@@ -67,4 +70,7 @@ pub use task::{
     CreateTaskBatch, Task, TaskApiError, TaskBatch, TaskCategory, TaskResultCode, TaskTemplate,
 };
 pub use time::{TimeForm, UnixTime};
-pub use zstack::{UploadJob, UploadJobDetails, UploadJobDetailsBody, ZStackError};
+pub use zstack::{
+    LogInByAccount, LogOutReply, SessionReply, UploadJob, UploadJobDetails, UploadJobDetailsBody,
+    ZStackError, ZStackSession,
+};

@@ -279,6 +279,16 @@ pub fn within(name: &str, v: f64, min: f64, max: f64) -> Result<(), ParamError> 
     }
 }
 
+/// Checks that a text the contract requires (`minLength: 1`) is not blank.
+#[doc(hidden)]
+pub fn non_blank(name: &str, v: &str) -> Result<(), ParamError> {
+    if v.trim().is_empty() {
+        Err(ParamError::new(name, "must not be blank"))
+    } else {
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Values
 
@@ -308,6 +318,9 @@ id_values!(
     crate::ids::FleetId,
     crate::ids::TaskId,
     crate::ids::TaskBatchId,
+    crate::ids::UpdateId,
+    crate::ids::ImageVersionId,
+    crate::ids::ProfileId,
 );
 
 impl ParamValue for u64 {

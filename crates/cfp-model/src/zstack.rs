@@ -1,4 +1,10 @@
-//! ZStack Cloud: details of an image's suspended or ongoing upload jobs.
+//! ZStack Cloud: details of an image's suspended or ongoing upload jobs,
+//! and sessions ([`session`]: log in, log out).
+
+pub mod session;
+pub use session::{
+    AccountLogin, LogInByAccount, LogOutReply, SessionInventory, SessionReply, ZStackSession,
+};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -76,17 +82,17 @@ impl UploadJob {
 
 /// `true`/`false` as JSON booleans or as the strings newer ZStack servers
 /// write (`"success": "false"`).
-mod loose_bool {
+pub(crate) mod loose_bool {
     use super::*;
 
-    pub(super) fn serialize<S: serde::Serializer>(
+    pub(crate) fn serialize<S: serde::Serializer>(
         v: &Option<bool>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         v.serialize(s)
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
         struct Loose;
 
         impl Visitor<'_> for Loose {
@@ -288,29 +294,70 @@ pub enum ZStackReplyError {
     Decode(#[from] DecodeError),
 }
 
-/// Decodes a ZStack upload-job details answer; a body reporting failure is a
+/// A ZStack answer, as [`decode_as`] reads it.
+pub trait ZStackReply: serde::de::DeserializeOwned {
+    /// What the answer is called in messages.
+    const WHAT: &'static str;
+
+    /// Takes the failure the body reports (an `error` object, or
+    /// `success: false`), if any.
+    fn take_failure(&mut self) -> Option<ZStackError> {
+        None
+    }
+}
+
+impl ZStackReply for UploadJobDetails {
+    const WHAT: &'static str = "upload job details";
+
+    fn take_failure(&mut self) -> Option<ZStackError> {
+        failure(self.error.take(), self.success)
+    }
+}
+
+/// The failure of a body with `error` and `success` fields.
+fn failure(error: Option<ZStackError>, success: Option<bool>) -> Option<ZStackError> {
+    match error {
+        Some(e) => Some(e),
+        None if success == Some(false) => Some(ZStackError {
+            description: Some("the call failed (success: false, no error object)".into()),
+            ..ZStackError::default()
+        }),
+        None => None,
+    }
+}
+
+/// Decodes a ZStack answer; a body reporting failure is a
 /// [`ZStackReplyError::Service`], whatever the HTTP status.
 ///
 /// ```
-/// use cfp_model::zstack::{decode_reply, ZStackReplyError};
+/// use cfp_model::zstack::{decode_as, ZStackReplyError};
+/// use cfp_model::UploadJobDetails;
 ///
 /// let body = br#"{"success": false, "error": {"code": "SYS.1001",
 ///     "description": "resource not found", "cause": {"code": "SYS.1000"}}}"#;
-/// let Err(ZStackReplyError::Service(e)) = decode_reply(body) else { panic!() };
+/// let Err(ZStackReplyError::Service(e)) = decode_as::<UploadJobDetails>(body) else { panic!() };
 /// assert_eq!(e.to_string(), "SYS.1001: resource not found; caused by SYS.1000");
 /// ```
-pub fn decode_reply(body: &[u8]) -> Result<UploadJobDetails, ZStackReplyError> {
-    let mut reply: UploadJobDetails = decode("upload job details", body)?;
-    match reply.error.take() {
-        Some(e) => Err(ZStackReplyError::Service(Box::new(e))),
-        None if reply.success == Some(false) => {
-            Err(ZStackReplyError::Service(Box::new(ZStackError {
-                description: Some("the call failed (success: false, no error object)".into()),
-                ..ZStackError::default()
-            })))
+pub fn decode_as<T: ZStackReply>(body: &[u8]) -> Result<T, ZStackReplyError> {
+    let mut reply: T = match decode(T::WHAT, body) {
+        Ok(r) => r,
+        // An answer of another shape may be the error body.
+        Err(e) => {
+            return Err(match error_from_body(body) {
+                Some(error) => ZStackReplyError::Service(Box::new(error)),
+                None => ZStackReplyError::Decode(e),
+            });
         }
+    };
+    match reply.take_failure() {
+        Some(e) => Err(ZStackReplyError::Service(Box::new(e))),
         None => Ok(reply),
     }
+}
+
+/// Decodes a ZStack upload-job details answer (see [`decode_as`]).
+pub fn decode_reply(body: &[u8]) -> Result<UploadJobDetails, ZStackReplyError> {
+    decode_as(body)
 }
 
 /// Reads a ZStack error body (any status), if it is one.

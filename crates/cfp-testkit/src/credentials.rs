@@ -147,9 +147,27 @@ impl AuthCheck {
                     ZStackAuth::InvalidSession
                 }
             }
+            Some(("ZStack", _)) => ZStackAuth::AccessKey,
             _ => ZStackAuth::WrongScheme,
         }
     }
+}
+
+/// The lowercase hex SHA-512 digest of `text` (a ZStack password as its
+/// clients send it).
+pub(crate) fn sha512_hex(text: &str) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, text.as_bytes());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `base64(HMAC-SHA1(secret, to_sign))`: a ZStack AccessKey signature.
+pub(crate) fn access_key_signature(secret: &str, to_sign: &str) -> String {
+    let key = aws_lc_rs::hmac::Key::new(
+        aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        secret.as_bytes(),
+    );
+    base64::engine::general_purpose::STANDARD
+        .encode(aws_lc_rs::hmac::sign(&key, to_sign.as_bytes()).as_ref())
 }
 
 /// What ZStack makes of a request's `Authorization` header.
@@ -163,6 +181,9 @@ pub(crate) enum ZStackAuth {
     WrongScheme,
     /// An unknown or expired session: `ID.1001` (503).
     InvalidSession,
+    /// `ZStack <key id>:<signature>`: an AccessKey, checked with the
+    /// request's method, path and `Date`.
+    AccessKey,
 }
 
 #[cfg(test)]

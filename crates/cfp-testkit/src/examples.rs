@@ -15,15 +15,26 @@
 //!
 //! | operation | the call |
 //! |---|---|
-//! | `createImageDiff` | a new diff of image 1 on machine 2 |
+//! | `createImageDiff` | a new diff of image 1 on machine 2 (it locks image 1) |
 //! | `retryImageDiff` | retries diff 218595 (complete) |
 //! | `getImageDiffStatus` | diff 218595, with `diff_info=1` |
 //! | `getImageStatus` | image 1, with `detail=true` |
+//! | `createImageUpdate` | a new update of image 2 on machine 3, from an `s3://` URL: update 7001 |
+//! | `getImageUpdateStatus` | update 7001 |
+//! | `retryImageUpdate` | retries update 7000 (failed) |
+//! | `rejectImageDiff` | rejects diff 218589 (failed; it locked image 4), without reinstall |
+//! | `createImageVersion` | accepts diff 218590 (complete; it locked image 3), restarting, installing `NOW()`: version 5101 |
+//! | `getImageVersionStatus` | version 5101 |
+//! | `getImageInstallStatus` | the installs of account service 1 |
+//! | `getImageOptions` | game 1, image 1 |
+//! | `getFleetProfileSwitch`, `switchFleetProfile` | reservation fleet 2 (not requested yet), then its switch to profile 12 within 2h, 10 at a time |
 //! | `listTaskTemplates`, `listTasks`, `listTaskBatches` | the lists |
 //! | `createTaskBatch` | template 2 (Stop) on game server 1: batch 1 with task 1 |
 //! | `getTask`, `toggleTaskPause`, `cancelTask` | task 1 (read, paused, then cancelled) |
 //! | `getTaskBatch` | batch 1 |
 //! | `getUploadJobDetailsByQuery`, `getUploadJobDetails` | the suspended upload of ZStack image `ccf943310d86335bb3d2511ca8e14137`, with the system tag `resumable::true` |
+//! | `logInByAccount` | account `admin`, password `password` |
+//! | `logOut` | a session (ending one that is over changes nothing) |
 //!
 //! A suite that gives each call its own resource, or spreads calls over
 //! many, keeps the call and changes its [`Subject`] with [`Example::on`].
@@ -33,7 +44,7 @@
 //!
 //! ```
 //! use cfp_model::params::AnyParams;
-//! use cfp_model::{MachineId, OperationId};
+//! use cfp_model::{ImageId, OperationId};
 //! use cfp_testkit::examples::{self, Subject};
 //!
 //! let create = examples::example(OperationId::CreateImageDiff);
@@ -43,9 +54,9 @@
 //!     create.params.target().unwrap(),
 //!     "/cfp/v1/imagediff/create?accountserviceid=1&imageid=1&machineid=2"
 //! );
-//! // The same call on a machine of its own.
-//! let own = create.on(Subject::Machine(MachineId(4))).unwrap();
-//! assert!(own.target().unwrap().ends_with("machineid=4"));
+//! // The same call on an image of its own (a diff locks its image).
+//! let own = create.on(Subject::Image(ImageId(4))).unwrap();
+//! assert!(own.target().unwrap().contains("imageid=4"));
 //!
 //! for op in OperationId::ALL {
 //!     assert_eq!(examples::example(op).params.operation(), op);
@@ -53,17 +64,26 @@
 //! ```
 
 use cfp_model::params::{
-    AnyParams, CancelTaskParams, CreateImageDiffParams, CreateTaskBatchParams,
-    GetImageDiffStatusParams, GetImageStatusParams, GetTaskBatchParams, GetTaskParams,
-    GetUploadJobDetailsByQueryParams, GetUploadJobDetailsParams, ListTaskBatchesParams,
-    ListTaskTemplatesParams, ListTasksParams, RetryImageDiffParams, ToggleTaskPauseParams,
+    AnyParams, CancelTaskParams, CreateImageDiffParams, CreateImageUpdateParams,
+    CreateImageVersionParams, CreateTaskBatchParams, GetFleetProfileSwitchParams,
+    GetImageDiffStatusParams, GetImageInstallStatusParams, GetImageOptionsParams,
+    GetImageStatusParams, GetImageUpdateStatusParams, GetImageVersionStatusParams,
+    GetTaskBatchParams, GetTaskParams, GetUploadJobDetailsByQueryParams, GetUploadJobDetailsParams,
+    ListTaskBatchesParams, ListTaskTemplatesParams, ListTasksParams, LogInByAccountParams,
+    LogOutParams, RejectImageDiffParams, RetryImageDiffParams, RetryImageUpdateParams,
+    SwitchFleetProfileParams, ToggleTaskPauseParams,
 };
 use cfp_model::{
-    AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, ImageId, MachineId,
-    OperationId, TaskBatchId, TaskId, TaskTemplateId, UploadJobDetailsBody, ZStackImageId,
+    AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, GameId, ImageId,
+    ImageVersionId, InstallAt, LogInByAccount, MachineId, OperationId, ProfileId, SwitchProfile,
+    TaskBatchId, TaskId, TaskTemplateId, UpdateId, UpdateUrl, UploadJobDetailsBody, ZStackImageId,
+    ZStackSession,
 };
 
-use crate::world::{DEMO_DIFF_ID, DEMO_ZSTACK_IMAGE};
+use crate::world::{
+    DEMO_DIFF_ID, DEMO_FAILED_DIFF_ID, DEMO_FAILED_UPDATE_ID, DEMO_WAITING_DIFF_ID,
+    DEMO_ZSTACK_IMAGE,
+};
 
 /// The default world's account service.
 pub const ACCOUNT_SERVICE: AccountServiceId = AccountServiceId(1);
@@ -73,6 +93,17 @@ pub const EXAMPLE_BATCH: TaskBatchId = TaskBatchId(1);
 pub const EXAMPLE_TASK: TaskId = TaskId(1);
 /// The system tag the ZStack examples send.
 pub const EXAMPLE_SYSTEM_TAG: &str = "resumable::true";
+/// The update the `createImageUpdate` example creates in a fresh world.
+pub const EXAMPLE_UPDATE: UpdateId = UpdateId(7001);
+/// The version the `createImageVersion` example creates in a fresh world.
+pub const EXAMPLE_VERSION: ImageVersionId = ImageVersionId(5101);
+/// The reservation fleet of the profile switch examples.
+pub const EXAMPLE_FLEET: FleetId = FleetId(2);
+/// The update URL of the `createImageUpdate` example: obviously fake
+/// storage credentials, which must never reach any output.
+pub const EXAMPLE_UPDATE_URL: &str = "s3://AKIAEXAMPLE-DO-NOT-USE:s3-secret-DO-NOT-USE@builds/demo-server-beta/1.4.2/?region=eu-west-1";
+/// The session the `logOut` example ends.
+pub const EXAMPLE_SESSION: &str = "3e1f5ae7c4b14a6b9c2d8e0f1a2b3c4d";
 
 /// An example call of one operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,11 +132,19 @@ pub enum Subject {
     /// Nothing of its own (a list, image 1's rollout, a ZStack image's
     /// uploads): any number of calls can share it.
     Shared,
-    /// The machine a new diff of image 1 runs on; a second diff of the same
-    /// image and machine is refused while the first runs.
-    Machine(MachineId),
-    /// A diff (to retry it, it must be complete or failed).
+    /// The image a new diff or update is of: a diff locks its image until
+    /// it is accepted or rejected, an update while it runs, so a second one
+    /// is refused ("image locked by diffid: N").
+    Image(ImageId),
+    /// A diff (to retry or reject it, it must be complete or failed; to
+    /// accept it, complete and neither accepted nor rejected).
     Diff(DiffId),
+    /// An image update (to retry it, it must have failed).
+    Update(UpdateId),
+    /// An image version.
+    Version(ImageVersionId),
+    /// A reservation fleet (its profile switch).
+    Fleet(FleetId),
     /// The game server a new batch runs its one task on.
     Instance(ApplicationInstanceId),
     /// A task (to toggle or cancel it, it must not have ended).
@@ -147,12 +186,30 @@ impl Example {
     pub fn on(&self, subject: Subject) -> Option<AnyParams> {
         let mut params = self.params.clone();
         match &mut params {
-            AnyParams::CreateImageDiff(p) => {
-                let Subject::Machine(id) = subject else {
+            AnyParams::CreateImageDiff(p) => p.image_id = image(subject)?,
+            AnyParams::CreateImageUpdate(p) => p.image_id = image(subject)?,
+            AnyParams::GetImageUpdateStatus(p) => {
+                let Subject::Update(id) = subject else {
                     return None;
                 };
-                p.machine_id = id;
+                p.update_id = id;
             }
+            AnyParams::RetryImageUpdate(p) => {
+                let Subject::Update(id) = subject else {
+                    return None;
+                };
+                p.update_id = id;
+            }
+            AnyParams::RejectImageDiff(p) => p.diff_id = diff(subject)?,
+            AnyParams::CreateImageVersion(p) => p.diff_id = diff(subject)?,
+            AnyParams::GetImageVersionStatus(p) => {
+                let Subject::Version(id) = subject else {
+                    return None;
+                };
+                p.version_id = id;
+            }
+            AnyParams::SwitchFleetProfile(p) => p.fleet_id = fleet(subject)?,
+            AnyParams::GetFleetProfileSwitch(p) => p.fleet_id = fleet(subject)?,
             AnyParams::RetryImageDiff(p) => {
                 let Subject::Diff(id) = subject else {
                     return None;
@@ -185,7 +242,11 @@ impl Example {
             | AnyParams::ListTasks(_)
             | AnyParams::ListTaskBatches(_)
             | AnyParams::GetUploadJobDetailsByQuery(_)
-            | AnyParams::GetUploadJobDetails(_) => {
+            | AnyParams::GetUploadJobDetails(_)
+            | AnyParams::GetImageInstallStatus(_)
+            | AnyParams::GetImageOptions(_)
+            | AnyParams::LogInByAccount(_)
+            | AnyParams::LogOut(_) => {
                 if subject != Subject::Shared {
                     return None;
                 }
@@ -202,23 +263,152 @@ fn task(subject: Subject) -> Option<TaskId> {
     }
 }
 
+fn image(subject: Subject) -> Option<ImageId> {
+    match subject {
+        Subject::Image(id) => Some(id),
+        _ => None,
+    }
+}
+
+fn diff(subject: Subject) -> Option<DiffId> {
+    match subject {
+        Subject::Diff(id) => Some(id),
+        _ => None,
+    }
+}
+
+fn fleet(subject: Subject) -> Option<FleetId> {
+    match subject {
+        Subject::Fleet(id) => Some(id),
+        _ => None,
+    }
+}
+
 /// The example of `op`.
 pub fn example(op: OperationId) -> Example {
     use OperationId as Op;
     match op {
         Op::CreateImageDiff => {
-            let machine = MachineId(2);
+            let image = ImageId(1);
             Example::new(
                 op,
                 AnyParams::CreateImageDiff(CreateImageDiffParams::new(
                     ACCOUNT_SERVICE,
-                    ImageId(1),
-                    machine,
+                    image,
+                    MachineId(2),
                 )),
-                Subject::Machine(machine),
+                Subject::Image(image),
             )
             .changing()
         }
+        Op::CreateImageUpdate => {
+            let image = ImageId(2);
+            Example::new(
+                op,
+                AnyParams::CreateImageUpdate(
+                    CreateImageUpdateParams::new(
+                        ACCOUNT_SERVICE,
+                        image,
+                        MachineId(3),
+                        "release 1.4.2".to_owned(),
+                    )
+                    .url(example_update_url()),
+                ),
+                Subject::Image(image),
+            )
+            .changing()
+        }
+        Op::GetImageUpdateStatus => Example::new(
+            op,
+            AnyParams::GetImageUpdateStatus(GetImageUpdateStatusParams::new(
+                EXAMPLE_UPDATE,
+                ACCOUNT_SERVICE,
+            )),
+            Subject::Update(EXAMPLE_UPDATE),
+        )
+        .after(Op::CreateImageUpdate),
+        Op::RetryImageUpdate => Example::new(
+            op,
+            AnyParams::RetryImageUpdate(RetryImageUpdateParams::new(
+                DEMO_FAILED_UPDATE_ID,
+                ACCOUNT_SERVICE,
+            )),
+            Subject::Update(DEMO_FAILED_UPDATE_ID),
+        )
+        .changing(),
+        Op::RejectImageDiff => Example::new(
+            op,
+            AnyParams::RejectImageDiff(RejectImageDiffParams::new(
+                DEMO_FAILED_DIFF_ID,
+                ACCOUNT_SERVICE,
+                false,
+            )),
+            Subject::Diff(DEMO_FAILED_DIFF_ID),
+        )
+        .changing(),
+        Op::CreateImageVersion => Example::new(
+            op,
+            AnyParams::CreateImageVersion(
+                CreateImageVersionParams::new(ACCOUNT_SERVICE, DEMO_WAITING_DIFF_ID, true)
+                    .game_build("1.4.2".to_owned())
+                    .install_at(InstallAt::Now),
+            ),
+            Subject::Diff(DEMO_WAITING_DIFF_ID),
+        )
+        .changing(),
+        Op::GetImageVersionStatus => Example::new(
+            op,
+            AnyParams::GetImageVersionStatus(GetImageVersionStatusParams::new(
+                EXAMPLE_VERSION,
+                ACCOUNT_SERVICE,
+            )),
+            Subject::Version(EXAMPLE_VERSION),
+        )
+        .after(Op::CreateImageVersion),
+        Op::GetImageInstallStatus => Example::new(
+            op,
+            AnyParams::GetImageInstallStatus(GetImageInstallStatusParams::new(ACCOUNT_SERVICE)),
+            Subject::Shared,
+        ),
+        Op::GetImageOptions => Example::new(
+            op,
+            AnyParams::GetImageOptions(
+                GetImageOptionsParams::new(ACCOUNT_SERVICE)
+                    .game_id(GameId(1))
+                    .image_id(ImageId(1)),
+            ),
+            Subject::Shared,
+        ),
+        Op::GetFleetProfileSwitch => Example::new(
+            op,
+            AnyParams::GetFleetProfileSwitch(GetFleetProfileSwitchParams::new(EXAMPLE_FLEET)),
+            Subject::Fleet(EXAMPLE_FLEET),
+        ),
+        Op::SwitchFleetProfile => Example::new(
+            op,
+            AnyParams::SwitchFleetProfile(SwitchFleetProfileParams::new(
+                EXAMPLE_FLEET,
+                SwitchProfile::new(ProfileId(12), std::time::Duration::from_secs(7200))
+                    .max_machines(10),
+            )),
+            Subject::Fleet(EXAMPLE_FLEET),
+        )
+        .changing(),
+        Op::LogInByAccount => Example::new(
+            op,
+            AnyParams::LogInByAccount(LogInByAccountParams::new(LogInByAccount::new(
+                "admin",
+                // SHA-512 of "password", as ZStack's clients send it.
+                "b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86",
+            ))),
+            Subject::Shared,
+        )
+        .changing(),
+        Op::LogOut => Example::new(
+            op,
+            AnyParams::LogOut(LogOutParams::new(example_session())),
+            Subject::Shared,
+        ),
         Op::RetryImageDiff => Example::new(
             op,
             AnyParams::RetryImageDiff(RetryImageDiffParams::new(DEMO_DIFF_ID, ACCOUNT_SERVICE)),
@@ -317,6 +507,26 @@ pub fn all() -> impl Iterator<Item = Example> {
     OperationId::ALL.into_iter().map(example)
 }
 
+/// [`EXAMPLE_UPDATE_URL`] as a URL.
+#[expect(
+    clippy::expect_used,
+    reason = "a constant that passes the URL's checks, as the unit test below shows"
+)]
+fn example_update_url() -> UpdateUrl {
+    EXAMPLE_UPDATE_URL
+        .parse()
+        .expect("the example update URL is valid")
+}
+
+/// [`EXAMPLE_SESSION`] as a session.
+#[expect(
+    clippy::expect_used,
+    reason = "a constant that passes the session's checks, as the unit test below shows"
+)]
+fn example_session() -> ZStackSession {
+    ZStackSession::new(EXAMPLE_SESSION).expect("the example session is valid")
+}
+
 /// [`DEMO_ZSTACK_IMAGE`] as an id.
 #[expect(
     clippy::expect_used,
@@ -337,6 +547,8 @@ mod tests {
     fn the_demo_zstack_image_is_a_valid_id() {
         assert!(ZStackImageId::new(DEMO_ZSTACK_IMAGE).is_ok());
         assert_eq!(demo_zstack_image().as_str(), DEMO_ZSTACK_IMAGE);
+        assert!(EXAMPLE_UPDATE_URL.parse::<UpdateUrl>().is_ok());
+        assert!(ZStackSession::new(EXAMPLE_SESSION).is_ok());
     }
 
     #[test]
@@ -411,9 +623,15 @@ mod tests {
             [
                 "createImageDiff",
                 "retryImageDiff",
+                "createImageUpdate",
+                "retryImageUpdate",
+                "rejectImageDiff",
+                "createImageVersion",
+                "switchFleetProfile",
                 "createTaskBatch",
                 "toggleTaskPause",
-                "cancelTask"
+                "cancelTask",
+                "logInByAccount"
             ]
         );
         for e in all() {

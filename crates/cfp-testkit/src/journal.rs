@@ -182,6 +182,53 @@ pub(crate) fn redact(name: &str, value: &str) -> String {
     }
 }
 
+/// What of a request the journal and the simulator's log keep of the
+/// secrets some operations carry outside the headers: the update URL of
+/// image update create (it may hold storage credentials), the session in
+/// ZStack logout's path, and the password digest of ZStack login.
+pub(crate) fn redact_request(
+    op: Option<OperationId>,
+    path: &mut String,
+    query: &mut Option<String>,
+    body: &mut Bytes,
+) {
+    const REDACTED: &str = "** redacted **";
+    match op {
+        Some(OperationId::CreateImageUpdate) => {
+            if let Some(q) = query.as_mut() {
+                *q = q
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some(("url", _)) => "url=**redacted**".to_owned(),
+                        _ => pair.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&");
+            }
+        }
+        Some(OperationId::LogOut) => {
+            if let Some(i) = path.rfind('/') {
+                path.truncate(i + 1);
+                path.push_str(REDACTED);
+            }
+        }
+        Some(OperationId::LogInByAccount) => {
+            let redacted = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .map(|mut v| {
+                    if let Some(p) = v.pointer_mut("/logInByAccount/password") {
+                        *p = serde_json::Value::from(REDACTED);
+                    }
+                    v
+                })
+                .and_then(|v| serde_json::to_vec(&v).ok())
+                .unwrap_or_default();
+            *body = Bytes::from(redacted);
+        }
+        _ => {}
+    }
+}
+
 /// The client sent a request earlier than a `Retry-After` asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(

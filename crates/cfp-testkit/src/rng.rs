@@ -18,6 +18,9 @@ pub(crate) enum Tag {
     Fault = 9,
     FaultPick = 10,
     DiffFiles = 11,
+    UpdateRunning = 12,
+    VersionRunning = 13,
+    Session = 14,
 }
 
 /// SplitMix64's finaliser: a good 64-bit mixer.

@@ -386,6 +386,7 @@ fn model_method(m: &http::Method) -> Option<Method> {
         http::Method::GET => Method::Get,
         http::Method::POST => Method::Post,
         http::Method::PUT => Method::Put,
+        http::Method::PATCH => Method::Patch,
         http::Method::DELETE => Method::Delete,
         _ => return None,
     })
@@ -625,6 +626,9 @@ async fn handle(
     if fault_name.is_none() && !decision.latency.is_zero() {
         fault_name = Some(format!("latency-{}ms", decision.latency.as_millis()));
     }
+    // Secrets outside the headers never reach the log or the journal.
+    let (mut path, mut query, mut body) = (path, query, body);
+    crate::journal::redact_request(op, &mut path, &mut query, &mut body);
     tracing::debug!(
         method = %parts.method,
         path = %path,

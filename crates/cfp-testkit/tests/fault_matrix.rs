@@ -4,8 +4,8 @@
 //!
 //! The operations are the contract's (`OperationId::ALL`), each called with
 //! its example from `cfp_testkit::examples` through `Client::send_any`; a
-//! call that changes something gets a subject of its own (machine, diff,
-//! game server, task). Three rows are the client's composite methods:
+//! call that changes something gets a subject of its own (image, diff,
+//! update, reservation fleet, game server, task). Three rows are the client's composite methods:
 //! `pause_task`, `resume_task`, and `get_upload_job_details` against a
 //! server that refuses its `PUT` (the 405, then the `GET` form).
 //!
@@ -46,13 +46,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cfp_api::model::{
-    ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId, OperationId,
-    RegionId, TaskBatchId, TaskId, TaskResultCode, TaskTemplateId,
+    ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, ImageVersionId, MachineId,
+    OperationId, RegionId, TaskBatchId, TaskId, TaskResultCode, TaskTemplateId, UpdateId,
 };
 use cfp_api::params::AnyParams;
 use cfp_api::{Client, Error, RetryPolicy};
 use cfp_testkit::examples::{self, Subject};
-use cfp_testkit::world::{ExistingDiff, World};
+use cfp_testkit::world::{ExistingDiff, ExistingUpdate, World};
 use cfp_testkit::{Fault, FaultPlan, JournalEntry, RetryAfter, RunningSimulator};
 use futures_util::FutureExt as _;
 use tokio::sync::Semaphore;
@@ -196,12 +196,21 @@ struct Plan {
     /// The task and the batch the reads read.
     get_task: TaskId,
     batch: TaskBatchId,
+    /// The image version the reads read.
+    version: ImageVersionId,
     /// Per row that acts on tasks, a task per call.
     tasks: BTreeMap<Row, Vec<TaskId>>,
 }
 
-const MACHINES: u64 = 1_000;
+const IMAGES: u64 = 1_000;
+const UPDATE_IMAGES: u64 = 2_000;
 const RETRY_DIFFS: u64 = 300_000;
+const REJECT_DIFFS: u64 = 310_000;
+const ACCEPT_DIFFS: u64 = 320_000;
+/// Below the first new update id (7001), so the updates the calls create
+/// keep their ids.
+const RETRY_UPDATES: u64 = 1_000;
+const FLEETS: u64 = 1_000;
 const TASK_INSTANCES: u64 = 1_000;
 const CREATE_INSTANCES: u64 = 5_000;
 
@@ -213,22 +222,46 @@ fn task_instances(k: usize) -> std::ops::Range<u64> {
 }
 
 /// The default world plus, per call that changes something, its own
-/// machine, complete diff, or game server.
+/// image, complete or failed diff, failed update, reservation fleet, or
+/// game server.
 fn world(k: usize) -> World {
     let k = k as u64;
     let (fleet, region) = (FleetId(9), RegionId(9));
+    let machine = MachineId(9);
     let mut w = World::default()
         .region(region, "Matrix")
-        .fleet(fleet, "matrix", [region]);
+        .fleet(fleet, "matrix", [region])
+        .machine(machine, "matrix", fleet, region)
+        // The version the reads read.
+        .image(ImageId(IMAGES - 1), "matrix-versioned")
+        .existing_diff(ExistingDiff {
+            id: DiffId(ACCEPT_DIFFS - 1),
+            image: ImageId(IMAGES - 1),
+            machine,
+            created_before_start: 3_600,
+        });
+    let diff = |id: u64| ExistingDiff {
+        id: DiffId(id),
+        image: ImageId(2),
+        machine,
+        created_before_start: 3_600,
+    };
     for i in 0..k {
         w = w
-            .machine(MachineId(MACHINES + i), "matrix", fleet, region)
-            .existing_diff(ExistingDiff {
-                id: DiffId(RETRY_DIFFS + i),
+            .image(ImageId(IMAGES + i), "matrix")
+            .image(ImageId(UPDATE_IMAGES + i), "matrix-update")
+            .existing_diff(diff(RETRY_DIFFS + i))
+            .existing_diff(diff(REJECT_DIFFS + i))
+            .existing_diff(diff(ACCEPT_DIFFS + i))
+            .existing_update(ExistingUpdate {
+                id: UpdateId(RETRY_UPDATES + i),
                 image: ImageId(2),
-                machine: MachineId(MACHINES + i),
+                machine,
                 created_before_start: 3_600,
-            });
+                failed: Some("matrix".into()),
+            })
+            .fleet(FleetId(FLEETS + i), "matrix-reservation", [region])
+            .reservation(FleetId(FLEETS + i), true);
     }
     w.instances(task_instances(k as usize), fleet, region)
         .instances(CREATE_INSTANCES..CREATE_INSTANCES + k, fleet, region)
@@ -246,9 +279,17 @@ async fn set_up(sim: &RunningSimulator, k: usize) -> Plan {
         .unwrap();
     let (first, rest) = batch.task_ids.split_first().unwrap();
     let mut tasks = rest.chunks(k);
+    let version = client
+        .clanforge(examples::ACCOUNT_SERVICE)
+        .create_image_version(DiffId(ACCEPT_DIFFS - 1), false)
+        .send()
+        .await
+        .unwrap()
+        .version_id;
     let mut plan = Plan {
         get_task: *first,
         batch: batch.id,
+        version,
         tasks: BTreeMap::new(),
     };
     for row in rows().into_iter().filter(|r| r.owns_a_task()) {
@@ -267,8 +308,22 @@ fn params(op: OperationId, i: usize, plan: &Plan) -> AnyParams {
     let example = examples::example(op);
     let n = i as u64;
     let subject = match example.subject {
-        Subject::Machine(_) => Subject::Machine(MachineId(MACHINES + n)),
+        // A diff locks its image, so the updates get images of their own.
+        Subject::Image(_) if op == OperationId::CreateImageUpdate => {
+            Subject::Image(ImageId(UPDATE_IMAGES + n))
+        }
+        Subject::Image(_) => Subject::Image(ImageId(IMAGES + n)),
+        Subject::Diff(_) if op == OperationId::RejectImageDiff => {
+            Subject::Diff(DiffId(REJECT_DIFFS + n))
+        }
+        Subject::Diff(_) if op == OperationId::CreateImageVersion => {
+            Subject::Diff(DiffId(ACCEPT_DIFFS + n))
+        }
         Subject::Diff(_) if example.changes_state => Subject::Diff(DiffId(RETRY_DIFFS + n)),
+        Subject::Update(_) if example.changes_state => Subject::Update(UpdateId(RETRY_UPDATES + n)),
+        Subject::Update(_) => Subject::Update(UpdateId(RETRY_UPDATES)),
+        Subject::Version(_) => Subject::Version(plan.version),
+        Subject::Fleet(_) if example.changes_state => Subject::Fleet(FleetId(FLEETS + n)),
         Subject::Instance(_) => Subject::Instance(ApplicationInstanceId(CREATE_INSTANCES + n)),
         Subject::Task(_) if example.changes_state => Subject::Task(plan.tasks[&Row::Op(op)][i]),
         Subject::Task(_) => Subject::Task(plan.get_task),

@@ -47,7 +47,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cfp_api::model::{
-    ApplicationInstanceId, CreateTaskBatch, MachineId, OperationId, TaskBatchId, TaskId,
+    ApplicationInstanceId, CreateTaskBatch, ImageId, OperationId, TaskBatchId, TaskId,
     TaskTemplateId, UnixTime,
 };
 use cfp_api::{Client, Error};
@@ -141,9 +141,9 @@ async fn run(op: Op, r: u64, client: &Client, t: &Targets) -> Result<(), Error> 
         Op::Call(op) => {
             let example = examples::example(op);
             let subject = match example.subject {
-                // Four machines of one image: some creates find the image
-                // locked by a diff still running.
-                Subject::Machine(_) => Subject::Machine(MachineId(1 + (r / 2) % 4)),
+                // Four images: most creates find their image locked by a
+                // diff nobody accepted or rejected, or an update running.
+                Subject::Image(_) => Subject::Image(ImageId(1 + (r / 2) % 4)),
                 Subject::Instance(_) => Subject::Instance(ApplicationInstanceId(1 + r % 100)),
                 Subject::Task(_) => Subject::Task(task),
                 Subject::Batch(_) => Subject::Batch(t.batch),

@@ -5,8 +5,11 @@
 //! | Clanforge | `Authorization: Basic base64(key:secret)` |
 //! | task API | `PRIVATE-TOKEN: <token>` |
 //! | ZStack | `Authorization: OAuth <session uuid>` |
+//! | ZStack (AccessKey) | `Authorization: ZStack <key id>:<signature>` and `Date`, signed per attempt |
 //!
-//! The header value is computed once and kept in a [`secrecy::SecretString`];
+//! The header value is computed once and kept in a [`secrecy::SecretString`]
+//! (an AccessKey's signature covers the method, the `Date` and the path, so
+//! it is computed for each attempt);
 //! `Debug` shows only the scheme, and every header value handed to a
 //! transport is marked sensitive (so `http`'s own `Debug` prints
 //! `Sensitive`, and HTTP/2 never indexes it).
@@ -38,8 +41,11 @@ pub const PRIVATE_TOKEN: HeaderName = HeaderName::from_static("private-token");
 #[derive(Clone)]
 pub struct Credentials {
     scheme: AuthScheme,
-    /// The complete header value, e.g. `Basic dGVzdDp0ZXN0`.
+    /// The complete header value, e.g. `Basic dGVzdDp0ZXN0`; for an
+    /// AccessKey, its id.
     value: SecretString,
+    /// An AccessKey's secret (the HMAC key).
+    signing: Option<SecretString>,
 }
 
 /// Credentials that cannot be sent as given. The message never repeats the
@@ -71,6 +77,7 @@ impl Credentials {
         Ok(Self {
             scheme: AuthScheme::Basic,
             value: SecretString::from(format!("Basic {encoded}")),
+            signing: None,
         })
     }
 
@@ -81,6 +88,7 @@ impl Credentials {
         Ok(Self {
             scheme: AuthScheme::PrivateToken,
             value: SecretString::from(token.to_owned()),
+            signing: None,
         })
     }
 
@@ -91,7 +99,80 @@ impl Credentials {
         Ok(Self {
             scheme: AuthScheme::OAuthSession,
             value: SecretString::from(format!("OAuth {session}")),
+            signing: None,
         })
+    }
+
+    /// ZStack: an AccessKey (id and secret), as ZStack's AccessKey-era REST
+    /// server checks it. Each attempt sends a `Date` header and
+    /// `Authorization: ZStack <id>:<base64(HMAC-SHA1(secret, "METHOD\nDATE\nPATH"))>`,
+    /// where `PATH` is the request path decoded, without the `/zstack`
+    /// context path and without the query (ZStack's `RestServer` and
+    /// `AccessKeyManager`). The server refuses a `Date` more than 15 minutes
+    /// off its clock.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use cfp_transport::Credentials;
+    ///
+    /// let c = Credentials::access_key("TESTKEYID-DO-NOT-USE", "test-secret-DO-NOT-USE").unwrap();
+    /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_763_900_000);
+    /// let headers = c.headers_for(&http::Method::GET, "/zstack/v1/images", at);
+    /// assert_eq!(headers[0].1, "Sun, 23 Nov 2025 12:13:20 GMT");
+    /// assert!(headers[1].1.to_str().unwrap().starts_with("ZStack TESTKEYID-DO-NOT-USE:"));
+    /// ```
+    pub fn access_key(
+        id: impl AsRef<str>,
+        secret: impl AsRef<str>,
+    ) -> Result<Self, CredentialError> {
+        let (id, secret) = (id.as_ref(), secret.as_ref());
+        check("zstack access key id", id)?;
+        check("zstack access key secret", secret)?;
+        if id.contains(':') {
+            return Err(CredentialError {
+                what: "zstack access key id",
+                reason: "it must not contain ':'",
+            });
+        }
+        Ok(Self {
+            scheme: AuthScheme::AccessKey,
+            value: SecretString::from(id.to_owned()),
+            signing: Some(SecretString::from(secret.to_owned())),
+        })
+    }
+
+    /// The auth headers of one attempt of `method` on `path` (the request
+    /// URI's path, still percent-encoded) at `now`: the `Date` and the
+    /// signed `Authorization` for an AccessKey, else the one fixed header.
+    /// Values are marked sensitive.
+    pub fn headers_for(
+        &self,
+        method: &http::Method,
+        path: &str,
+        now: std::time::SystemTime,
+    ) -> Vec<(HeaderName, HeaderValue)> {
+        let Some(secret) = &self.signing else {
+            return vec![self.header()];
+        };
+        let date = httpdate::fmt_http_date(now);
+        let to_sign = format!("{}\n{}\n{}", method.as_str(), date, signed_path(path));
+        let key = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            secret.expose_secret().as_bytes(),
+        );
+        let tag = aws_lc_rs::hmac::sign(&key, to_sign.as_bytes());
+        let signature = base64::engine::general_purpose::STANDARD.encode(tag.as_ref());
+        let mut auth = HeaderValue::from_str(&format!(
+            "ZStack {}:{signature}",
+            self.value.expose_secret()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(""));
+        auth.set_sensitive(true);
+        let date = HeaderValue::from_str(&date).unwrap_or_else(|_| HeaderValue::from_static(""));
+        vec![
+            (http::header::DATE, date),
+            (http::header::AUTHORIZATION, auth),
+        ]
     }
 
     /// Replaces these credentials in `text`, in every form a server may
@@ -129,6 +210,13 @@ impl Credentials {
             }
             AuthScheme::OAuthSession => r.add(value.strip_prefix("OAuth ").unwrap_or(value)),
             AuthScheme::PrivateToken => r.add(value),
+            AuthScheme::AccessKey => {
+                r.add(value);
+                if let Some(secret) = &self.signing {
+                    r.add(secret.expose_secret());
+                }
+            }
+            AuthScheme::None => {}
         }
         r
     }
@@ -138,11 +226,15 @@ impl Credentials {
         self.scheme
     }
 
-    /// The header to send, its value marked sensitive.
+    /// The header to send, its value marked sensitive. For an AccessKey,
+    /// which is signed per request, this is only its id: send
+    /// [`headers_for`](Self::headers_for) instead.
     pub fn header(&self) -> (HeaderName, HeaderValue) {
         let name = match self.scheme {
-            AuthScheme::Basic | AuthScheme::OAuthSession => http::header::AUTHORIZATION,
-            AuthScheme::PrivateToken => PRIVATE_TOKEN,
+            AuthScheme::Basic | AuthScheme::OAuthSession | AuthScheme::AccessKey => {
+                http::header::AUTHORIZATION
+            }
+            AuthScheme::PrivateToken | AuthScheme::None => PRIVATE_TOKEN,
         };
         // Checked on construction: visible ASCII only, so this cannot fail;
         // an empty value would be refused by the server, never leaked.
@@ -160,6 +252,19 @@ impl fmt::Debug for Credentials {
             .field("value", &"** redacted **")
             .finish()
     }
+}
+
+/// The path ZStack signs: percent-decoded, without the `/zstack` context
+/// path (and whatever prefix a proxy put before it), without the query.
+fn signed_path(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let path = match path.find("/zstack/") {
+        Some(i) => &path[i + "/zstack".len()..],
+        None => path,
+    };
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A credential part must be non-empty visible ASCII without spaces.
@@ -232,6 +337,35 @@ mod tests {
         assert!(!e.to_string().contains("DO-NOT-USE"));
         assert!(Credentials::oauth_session("").is_err());
         assert!(Credentials::oauth_session("has space").is_err());
+    }
+
+    #[test]
+    fn access_keys_sign_method_date_and_decoded_path() {
+        let c = Credentials::access_key("KEYID-DO-NOT-USE", "secret-DO-NOT-USE").unwrap();
+        let at = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_763_900_000);
+        let h = c.headers_for(&http::Method::PUT, "/p/zstack/v1/images/a%20b?x=1", at);
+        assert_eq!(h[0].0, http::header::DATE);
+        let date = h[0].1.to_str().unwrap();
+        let auth = h[1].1.to_str().unwrap();
+        assert!(h[1].1.is_sensitive());
+        // The signature over what ZStack signs, computed independently here.
+        let key = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            b"secret-DO-NOT-USE",
+        );
+        let tag = aws_lc_rs::hmac::sign(&key, format!("PUT\n{date}\n/v1/images/a b").as_bytes());
+        let expected = base64::engine::general_purpose::STANDARD.encode(tag.as_ref());
+        assert_eq!(auth, format!("ZStack KEYID-DO-NOT-USE:{expected}"));
+        // Another second, another signature.
+        let later = c.headers_for(
+            &http::Method::PUT,
+            "/zstack/v1/images/a%20b",
+            at + std::time::Duration::from_secs(1),
+        );
+        assert_ne!(later[1].1, h[1].1);
+        assert!(!format!("{c:?}").contains("DO-NOT-USE"));
+        assert_eq!(c.redact("secret-DO-NOT-USE"), "<redacted>");
+        assert!(Credentials::access_key("a:b", "s").is_err());
     }
 
     #[test]

@@ -232,7 +232,14 @@ impl Dispatcher {
             return Err(total_ran_out());
         }
         let limit = self.timeouts.attempt.min(remaining);
-        let request = prepare(operation, parts, body, attempt, credentials);
+        let request = prepare(
+            operation,
+            parts,
+            body,
+            attempt,
+            credentials,
+            self.clock.wall_now(),
+        );
         let t0 = self.clock.now();
         let outcome = tokio::select! {
             biased;
@@ -287,6 +294,7 @@ fn prepare(
     body: &Bytes,
     attempt: u32,
     credentials: Option<&Credentials>,
+    now: std::time::SystemTime,
 ) -> http::Request<Bytes> {
     let mut request = http::Request::new(body.clone());
     *request.method_mut() = parts.method.clone();
@@ -294,13 +302,22 @@ fn prepare(
     *request.version_mut() = parts.version;
     // Sized for the auth header too, so adding it does not grow the map.
     let headers = request.headers_mut();
-    headers.reserve(parts.headers.len() + 1);
+    headers.reserve(parts.headers.len() + 2);
     for (name, value) in &parts.headers {
         headers.append(name.clone(), value.clone());
     }
-    if let Some(c) = credentials {
-        let (name, value) = c.header();
-        request.headers_mut().insert(name, value);
+    match credentials {
+        // An AccessKey signs the method, `Date` and path of each attempt.
+        Some(c) if c.scheme() == cfp_model::AuthScheme::AccessKey => {
+            for (name, value) in c.headers_for(&parts.method, parts.uri.path(), now) {
+                request.headers_mut().insert(name, value);
+            }
+        }
+        Some(c) => {
+            let (name, value) = c.header();
+            request.headers_mut().insert(name, value);
+        }
+        None => {}
     }
     request.extensions_mut().insert(operation);
     request.extensions_mut().insert(Attempt(attempt));

@@ -103,6 +103,242 @@ impl Call<GetImageStatusParams> {
     }
 }
 
+impl Clanforge<'_> {
+    /// Start an image update job — build the image's next version on a reference machine.
+    ///
+    /// Starts a job that updates the game image's files on a reference machine from the update URL (or the image's default `update_url`). A GET that starts a job: not safe to repeat, so it is retried only when the request provably never left. While a diff of the image is neither accepted (a version made from it) nor rejected, the image is locked: the answer is the envelope "image locked by diffid: N". The `url` may carry storage credentials (`s3://KEY:SECRET@bucket/…`, `steam://user:pass@…`, `gs://…?credentials=…`): cfp treats it as a secret everywhere. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-update-create.
+    ///
+    /// `GET /cfp/v1/imageupdate/create` (`createImageUpdate`); retry class: unsafe.
+    #[doc(alias = "createImageUpdate")]
+    pub fn create_image_update(
+        &self,
+        image_id: cfp_model::ImageId,
+        machine_id: cfp_model::MachineId,
+        description: String,
+    ) -> Call<CreateImageUpdateParams> {
+        Call::new(
+            self.client.clone(),
+            CreateImageUpdateParams::new(self.asid, image_id, machine_id, description),
+        )
+    }
+}
+
+impl Call<CreateImageUpdateParams> {
+    /// `url`: Where the new build is (s3://, steam://, gs://, https://); optional when the image has a default update URL. A secret: it may carry credentials.
+    pub fn url(mut self, value: cfp_model::UpdateUrl) -> Self {
+        self.params = self.params.url(value);
+        self
+    }
+}
+
+impl Clanforge<'_> {
+    /// Read the state and progress of an image update job.
+    ///
+    /// The update job's fields. A read: safe to repeat; this is how cfp waits on an update (polling guided by `jobeta`). Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-update-status.
+    ///
+    /// `GET /cfp/v1/imageupdate/{updateid}/status` (`getImageUpdateStatus`); retry class: safe.
+    #[doc(alias = "getImageUpdateStatus")]
+    pub fn get_image_update_status(
+        &self,
+        update_id: cfp_model::UpdateId,
+    ) -> Call<GetImageUpdateStatusParams> {
+        Call::new(
+            self.client.clone(),
+            GetImageUpdateStatusParams::new(update_id, self.asid),
+        )
+    }
+}
+
+impl Clanforge<'_> {
+    /// Run a failed image update job again.
+    ///
+    /// Retries the update job `updateid` (it must have failed). A GET that starts a job: retried only when the request provably never left. (No vendor page documents it; it mirrors diff retry, which the public clients use alike.)
+    ///
+    /// `GET /cfp/v1/imageupdate/{updateid}/retry` (`retryImageUpdate`); retry class: unsafe.
+    #[doc(alias = "retryImageUpdate")]
+    pub fn retry_image_update(
+        &self,
+        update_id: cfp_model::UpdateId,
+    ) -> Call<RetryImageUpdateParams> {
+        Call::new(
+            self.client.clone(),
+            RetryImageUpdateParams::new(update_id, self.asid),
+        )
+    }
+}
+
+impl Clanforge<'_> {
+    /// Reject a complete or failed image diff, unlocking the image.
+    ///
+    /// Rejects the diff `diffid` (complete or failed): the image is no longer locked by it. With `reinstall=1` the reference machine is reinstalled to the image's last good state by an uninstall job (the answer is that job); with `reinstall=0` the answer is `{"diffid": N}`. A GET that changes state: retried only when the request provably never left. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-diff-reject.
+    ///
+    /// `GET /cfp/v1/imagediff/{diffid}/reject` (`rejectImageDiff`); retry class: unsafe.
+    #[doc(alias = "rejectImageDiff")]
+    pub fn reject_image_diff(
+        &self,
+        diff_id: cfp_model::DiffId,
+        reinstall: bool,
+    ) -> Call<RejectImageDiffParams> {
+        Call::new(
+            self.client.clone(),
+            RejectImageDiffParams::new(diff_id, self.asid, reinstall),
+        )
+    }
+}
+
+impl Clanforge<'_> {
+    /// Accept a complete diff — create the image version and install it on the fleet.
+    ///
+    /// Creates an image version from the complete diff `diffid` (accepting it, which unlocks the image) and installs it on the machines of the fleets that run the image. `full=1` makes a full image instead of a partial one, and is required when the diff found no changes. By default the call fails while a fleet has active allocations; `force=1` bypasses that. `install_at` is a Unix time or `NOW()`; an older vendor page says that without it the install waits for a manual start, so cfp sends `NOW()` unless told otherwise. With `disable_percentage`, once that share of machines reports success, machines that have not after `disable_timeout` minutes are disabled. A GET that starts a job: retried only when the request provably never left. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-create-version.
+    ///
+    /// `GET /cfp/v1/imageversion/create` (`createImageVersion`); retry class: unsafe.
+    #[doc(alias = "createImageVersion")]
+    pub fn create_image_version(
+        &self,
+        diff_id: cfp_model::DiffId,
+        restart: bool,
+    ) -> Call<CreateImageVersionParams> {
+        Call::new(
+            self.client.clone(),
+            CreateImageVersionParams::new(self.asid, diff_id, restart),
+        )
+    }
+}
+
+impl Call<CreateImageVersionParams> {
+    /// `full`: `1` builds a full image (required when the diff has no changes).
+    pub fn full(mut self, yes: bool) -> Self {
+        self.params = self.params.full(yes);
+        self
+    }
+
+    /// `game_build`: The game's own build label; set as the game version's `version`.
+    pub fn game_build(mut self, value: String) -> Self {
+        self.params = self.params.game_build(value);
+        self
+    }
+
+    /// `force`: `1` creates the version although allocations are active.
+    pub fn force(mut self, yes: bool) -> Self {
+        self.params = self.params.force(yes);
+        self
+    }
+
+    /// `install_at`: When to install: a Unix time, or `NOW()`.
+    pub fn install_at(mut self, value: cfp_model::InstallAt) -> Self {
+        self.params = self.params.install_at(value);
+        self
+    }
+
+    /// `disable_timeout`: Minutes after which a machine that has not reported success is disabled (with disable_percentage; default 4 hours).
+    pub fn disable_timeout(mut self, value: u64) -> Self {
+        self.params = self.params.disable_timeout(value);
+        self
+    }
+
+    /// `disable_percentage`: The share of machines (0.00 to 100.00) that must report success before stragglers are disabled.
+    pub fn disable_percentage(mut self, value: f64) -> Self {
+        self.params = self.params.disable_percentage(value);
+        self
+    }
+}
+
+impl Clanforge<'_> {
+    /// Read the state and progress of an image version job.
+    ///
+    /// The version job's fields. A read: safe to repeat; this is how cfp waits on a version. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-version-status.
+    ///
+    /// `GET /cfp/v1/imageversion/{imageversionid}/status` (`getImageVersionStatus`); retry class: safe.
+    #[doc(alias = "getImageVersionStatus")]
+    pub fn get_image_version_status(
+        &self,
+        version_id: cfp_model::ImageVersionId,
+    ) -> Call<GetImageVersionStatusParams> {
+        Call::new(
+            self.client.clone(),
+            GetImageVersionStatusParams::new(version_id, self.asid),
+        )
+    }
+}
+
+impl Clanforge<'_> {
+    /// List the incomplete image install jobs of the account service.
+    ///
+    /// Every install job not yet complete: one per machine installing an image version. A read: safe to repeat. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-install-status.
+    ///
+    /// `GET /cfp/v1/imageinstall/status` (`getImageInstallStatus`); retry class: safe.
+    #[doc(alias = "getImageInstallStatus")]
+    pub fn get_image_install_status(&self) -> Call<GetImageInstallStatusParams> {
+        Call::new(
+            self.client.clone(),
+            GetImageInstallStatusParams::new(self.asid),
+        )
+    }
+}
+
+impl Clanforge<'_> {
+    /// Read what an image can be updated with, and what locks it.
+    ///
+    /// The games, images and reference machines of the account service and — for an image (with its game) — the image's default update URL and the ids of the diff or update that lock it (0 or absent when none). What cfp patch checks first. A read: safe to repeat. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/image-options.
+    ///
+    /// `GET /cfp/v1/image/options` (`getImageOptions`); retry class: safe.
+    #[doc(alias = "getImageOptions")]
+    pub fn get_image_options(&self) -> Call<GetImageOptionsParams> {
+        Call::new(self.client.clone(), GetImageOptionsParams::new(self.asid))
+    }
+}
+
+impl Call<GetImageOptionsParams> {
+    /// `gameid`: The game of the image (give it with imageid).
+    pub fn game_id(mut self, value: cfp_model::GameId) -> Self {
+        self.params = self.params.game_id(value);
+        self
+    }
+
+    /// `imageid`: The image (give it with gameid).
+    pub fn image_id(mut self, value: cfp_model::ImageId) -> Self {
+        self.params = self.params.image_id(value);
+        self
+    }
+}
+
+impl Clanforge<'_> {
+    /// Read where a reservation fleet's profile switch stands.
+    ///
+    /// The switch's counts and state: `pending`, `processing`, `complete`, or `not requested`. A read: safe to repeat; this is how cfp waits on a switch. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/fleet-profile-switch-status.
+    ///
+    /// `GET /cfp/v2/fleet/{fleetid}/switchprofile` (`getFleetProfileSwitch`); retry class: safe.
+    #[doc(alias = "getFleetProfileSwitch")]
+    pub fn get_fleet_profile_switch(
+        &self,
+        fleet_id: cfp_model::FleetId,
+    ) -> Call<GetFleetProfileSwitchParams> {
+        Call::new(
+            self.client.clone(),
+            GetFleetProfileSwitchParams::new(fleet_id),
+        )
+    }
+}
+
+impl Clanforge<'_> {
+    /// Switch a reservation fleet's empty game servers to another profile.
+    ///
+    /// Starts moving the empty game servers of a reservation fleet to the profile `ProfileID` (which references the new image version), at most `MaxMachines` at a time (all at once when absent), within `Timeout` (a Go-style duration such as `60s` or `2h`). Allocation fleets pick the new profile up on their next allocation and need no switch. It changes state: retried only when the request provably never left. Vendor doc: https://docs.unity.com/en-us/clanforge/api/endpoints/fleet-switch-profile.
+    ///
+    /// `PATCH /cfp/v2/fleet/{fleetid}/switchprofile` (`switchFleetProfile`); retry class: unsafe.
+    #[doc(alias = "switchFleetProfile")]
+    pub fn switch_fleet_profile(
+        &self,
+        fleet_id: cfp_model::FleetId,
+        body: cfp_model::SwitchProfile,
+    ) -> Call<SwitchFleetProfileParams> {
+        Call::new(
+            self.client.clone(),
+            SwitchFleetProfileParams::new(fleet_id, body),
+        )
+    }
+}
+
 impl Client {
     /// List the task templates available for application instances.
     ///
@@ -221,6 +457,30 @@ impl Client {
 }
 
 impl Client {
+    /// Log in with an account name and password, for a session.
+    ///
+    /// Opens a session for the account; the answer's `inventory.uuid` is the session, sent afterwards as `Authorization: OAuth <uuid>`. The password is sent as the hex of its SHA-512 digest (what ZStack's own clients send). No credentials are needed for the call itself. It creates a session: retried only when the request provably never left. Sources: zstackio/zstack `APILogInByAccountMsg` (`PUT /v1/accounts/login`) and its reply `APILogInReply` (`inventory`).
+    ///
+    /// `PUT /zstack/v1/accounts/login` (`logInByAccount`); retry class: unsafe.
+    #[doc(alias = "logInByAccount")]
+    pub fn log_in_by_account(&self, body: cfp_model::LogInByAccount) -> Call<LogInByAccountParams> {
+        Call::new(self.clone(), LogInByAccountParams::new(body))
+    }
+}
+
+impl Client {
+    /// End a session.
+    ///
+    /// Ends the session `sessionUuid`. Ending it twice changes nothing: safe to repeat. No credentials are needed besides the session in the path. Source: zstackio/zstack `APILogOutMsg` (`DELETE /v1/accounts/sessions/{sessionUuid}`).
+    ///
+    /// `DELETE /zstack/v1/accounts/sessions/{sessionUuid}` (`logOut`); retry class: safe.
+    #[doc(alias = "logOut")]
+    pub fn log_out(&self, session: cfp_model::ZStackSession) -> Call<LogOutParams> {
+        Call::new(self.clone(), LogOutParams::new(session))
+    }
+}
+
+impl Client {
     /// Sends any operation's parameters and reads the answer, keeping the
     /// body and dropping the typed value: for tools that drive every
     /// operation alike (the conformance and fault suites).
@@ -236,6 +496,36 @@ impl Client {
                 Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
             }
             AnyParams::GetImageStatus(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::CreateImageUpdate(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::GetImageUpdateStatus(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::RetryImageUpdate(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::RejectImageDiff(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::CreateImageVersion(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::GetImageVersionStatus(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::GetImageInstallStatus(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::GetImageOptions(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::GetFleetProfileSwitch(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::SwitchFleetProfile(p) => {
                 Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
             }
             AnyParams::ListTaskTemplates(p) => {
@@ -264,6 +554,10 @@ impl Client {
             AnyParams::GetUploadJobDetails(p) => {
                 Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
             }
+            AnyParams::LogInByAccount(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
+            AnyParams::LogOut(p) => Call::new(self.clone(), p).send().await.map(|a| a.map(drop)),
         }
     }
 }

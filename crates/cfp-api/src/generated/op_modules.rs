@@ -5,12 +5,26 @@
 mod cancel_task;
 #[path = "../ops/create_image_diff.rs"]
 mod create_image_diff;
+#[path = "../ops/create_image_update.rs"]
+mod create_image_update;
+#[path = "../ops/create_image_version.rs"]
+mod create_image_version;
 #[path = "../ops/create_task_batch.rs"]
 mod create_task_batch;
+#[path = "../ops/get_fleet_profile_switch.rs"]
+mod get_fleet_profile_switch;
 #[path = "../ops/get_image_diff_status.rs"]
 mod get_image_diff_status;
+#[path = "../ops/get_image_install_status.rs"]
+mod get_image_install_status;
+#[path = "../ops/get_image_options.rs"]
+mod get_image_options;
 #[path = "../ops/get_image_status.rs"]
 mod get_image_status;
+#[path = "../ops/get_image_update_status.rs"]
+mod get_image_update_status;
+#[path = "../ops/get_image_version_status.rs"]
+mod get_image_version_status;
 #[path = "../ops/get_task.rs"]
 mod get_task;
 #[path = "../ops/get_task_batch.rs"]
@@ -23,7 +37,17 @@ mod list_task_batches;
 mod list_task_templates;
 #[path = "../ops/list_tasks.rs"]
 mod list_tasks;
+#[path = "../ops/log_in_by_account.rs"]
+mod log_in_by_account;
+#[path = "../ops/log_out.rs"]
+mod log_out;
+#[path = "../ops/reject_image_diff.rs"]
+mod reject_image_diff;
 #[path = "../ops/retry_image_diff.rs"]
 mod retry_image_diff;
+#[path = "../ops/retry_image_update.rs"]
+mod retry_image_update;
+#[path = "../ops/switch_fleet_profile.rs"]
+mod switch_fleet_profile;
 #[path = "../ops/toggle_task_pause.rs"]
 mod toggle_task_pause;

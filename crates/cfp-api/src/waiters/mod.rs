@@ -1,7 +1,10 @@
-//! Waiting for long-running work: a diff job, a task, a task batch, an
-//! image rollout.
+//! Waiting for long-running work: a diff, update or version job, a task, a
+//! task batch, an image rollout, a fleet's profile switch.
 //!
 //! [`Clanforge::wait_for_diff`](crate::Clanforge::wait_for_diff),
+//! [`Clanforge::wait_for_update`](crate::Clanforge::wait_for_update),
+//! [`Clanforge::wait_for_version`](crate::Clanforge::wait_for_version),
+//! [`Clanforge::wait_for_profile_switch`](crate::Clanforge::wait_for_profile_switch),
 //! [`Client::wait_for_task`](crate::Client::wait_for_task),
 //! [`Client::wait_for_batch`](crate::Client::wait_for_batch) and
 //! [`Clanforge::wait_for_rollout`](crate::Clanforge::wait_for_rollout) return a

@@ -1,6 +1,9 @@
 //! Starting a wait.
 
-use cfp_model::{DiffId, DiffStatus, ImageId, ImageStatus, Task, TaskBatch, TaskBatchId, TaskId};
+use cfp_model::{
+    DiffId, DiffStatus, FleetId, ImageId, ImageStatus, ImageVersionId, ProfileSwitch, Task,
+    TaskBatch, TaskBatchId, TaskId, UpdateId, UpdateJob, VersionJob,
+};
 
 use super::Waiter;
 use crate::client::{Clanforge, Client};
@@ -14,6 +17,36 @@ impl Clanforge<'_> {
     /// was squashed (the state decides, never `jobfailed`).
     pub fn wait_for_diff(&self, diff_id: DiffId) -> Waiter<DiffStatus> {
         Waiter::new(self.client.clone(), (self.asid, diff_id))
+    }
+
+    /// Waits for an image update job to end, polling
+    /// [`get_image_update_status`](Clanforge::get_image_update_status) as
+    /// the job's `jobeta` suggests.
+    ///
+    /// Ends `Ok` when the job is complete; unsuccessfully when it failed or
+    /// was squashed.
+    pub fn wait_for_update(&self, update_id: UpdateId) -> Waiter<UpdateJob> {
+        Waiter::new(self.client.clone(), (self.asid, update_id))
+    }
+
+    /// Waits for an image version job to end (the version built and its
+    /// installs started), polling
+    /// [`get_image_version_status`](Clanforge::get_image_version_status).
+    ///
+    /// Ends `Ok` when the job is complete; unsuccessfully when it failed or
+    /// was squashed. The rollout to the machines is then watched with
+    /// [`wait_for_rollout`](Clanforge::wait_for_rollout).
+    pub fn wait_for_version(&self, version_id: ImageVersionId) -> Waiter<VersionJob> {
+        Waiter::new(self.client.clone(), (self.asid, version_id))
+    }
+
+    /// Waits for a reservation fleet's profile switch to complete, polling
+    /// [`get_fleet_profile_switch`](Clanforge::get_fleet_profile_switch).
+    ///
+    /// Ends `Ok` when the state is `complete`; unsuccessfully when it says
+    /// no switch was requested.
+    pub fn wait_for_profile_switch(&self, fleet_id: FleetId) -> Waiter<ProfileSwitch> {
+        Waiter::new(self.client.clone(), (self.asid, fleet_id))
     }
 
     /// Waits until an image's rollout has no pending machine, polling

@@ -4,9 +4,11 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
+use cfp_model::job::Job;
 use cfp_model::{
-    AccountServiceId, DiffId, DiffStatus, ImageId, ImageStatus, Task, TaskBatch, TaskBatchId,
-    TaskId, TaskResultCode, UnixTime,
+    AccountServiceId, DiffId, DiffStatus, FleetId, ImageId, ImageStatus, ImageVersionId,
+    ProfileSwitch, SwitchState, Task, TaskBatch, TaskBatchId, TaskId, TaskResultCode, UnixTime,
+    UpdateId, UpdateJob, VersionJob,
 };
 
 use super::Counts;
@@ -15,7 +17,8 @@ use crate::client::Client;
 use crate::error::Error;
 
 /// An object a [`Waiter`](super::Waiter) can wait on: [`DiffStatus`],
-/// [`Task`], [`TaskBatch`] or [`ImageStatus`]. Sealed.
+/// [`UpdateJob`], [`VersionJob`], [`Task`], [`TaskBatch`], [`ImageStatus`]
+/// or [`ProfileSwitch`]. Sealed.
 pub trait Watched: sealed::Watch {}
 
 impl<T: sealed::Watch> Watched for T {}
@@ -126,22 +129,119 @@ impl Watch for DiffStatus {
     }
 
     fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
-        let job = &self.job;
-        let state = job.state();
-        let outcome = if job.has_failed() {
-            Outcome::Failed(
-                job.error_message()
-                    .map_or_else(|| format!("the job ended {state}"), str::to_owned),
-            )
-        } else if state.is_success() {
-            Outcome::Succeeded
-        } else {
-            Outcome::Pending
+        job_observation(&self.job)
+    }
+}
+
+/// Where a Clanforge job stands: its state decides (never `jobfailed`);
+/// its `jobeta` says when to look again.
+fn job_observation(job: &impl Job) -> Observation {
+    let state = job.state();
+    let outcome = if job.has_failed() {
+        Outcome::Failed(
+            job.error_message()
+                .map_or_else(|| format!("the job ended {state}"), str::to_owned),
+        )
+    } else if state.is_success() {
+        Outcome::Succeeded
+    } else {
+        Outcome::Pending
+    };
+    let mut o = Observation::new(outcome, state.to_string());
+    o.percent = Some(job.percent());
+    o.eta = job.eta();
+    o.hint = job.eta().and_then(wall);
+    o
+}
+
+/// An image update job: `(account service id, update id)`.
+impl Watch for UpdateJob {
+    type Target = (AccountServiceId, UpdateId);
+
+    fn describe(target: &Self::Target) -> String {
+        format!("image update {}", target.1)
+    }
+
+    fn poll<'a>(
+        client: &'a Client,
+        target: &'a Self::Target,
+        _: &'a Options,
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client
+            .clanforge(target.0)
+            .get_image_update_status(target.1)
+            .send()
+    }
+
+    fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
+        job_observation(self)
+    }
+}
+
+/// An image version job: `(account service id, image version id)`.
+impl Watch for VersionJob {
+    type Target = (AccountServiceId, ImageVersionId);
+
+    fn describe(target: &Self::Target) -> String {
+        format!("image version {}", target.1)
+    }
+
+    fn poll<'a>(
+        client: &'a Client,
+        target: &'a Self::Target,
+        _: &'a Options,
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client
+            .clanforge(target.0)
+            .get_image_version_status(target.1)
+            .send()
+    }
+
+    fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
+        job_observation(self)
+    }
+}
+
+/// A reservation fleet's profile switch: `(account service id, fleet id)`.
+impl Watch for ProfileSwitch {
+    type Target = (AccountServiceId, FleetId);
+
+    fn describe(target: &Self::Target) -> String {
+        format!("the profile switch of fleet {}", target.1)
+    }
+
+    fn poll<'a>(
+        client: &'a Client,
+        target: &'a Self::Target,
+        _: &'a Options,
+    ) -> impl Future<Output = Result<Answer<Self>, Error>> + Send + 'a {
+        client
+            .clanforge(target.0)
+            .get_fleet_profile_switch(target.1)
+            .send()
+    }
+
+    fn observe(&self, _: &Self::Target, _: &Options) -> Observation {
+        let outcome = match &self.state {
+            SwitchState::Complete => Outcome::Succeeded,
+            SwitchState::NotRequested => {
+                Outcome::Failed("no profile switch was requested for the fleet".to_owned())
+            }
+            _ => Outcome::Pending,
         };
-        let mut o = Observation::new(outcome, state.to_string());
-        o.percent = Some(job.percent());
-        o.eta = job.eta;
-        o.hint = job.eta.and_then(wall);
+        let state = format!(
+            "{}: {} switched, {} pending",
+            self.state, self.servers_processed, self.servers_pending
+        );
+        let mut o = Observation::new(outcome, state);
+        o.percent = Some(self.percent());
+        o.counts = Some(Counts {
+            total: self.servers_pending.saturating_add(self.servers_processed),
+            done: self.servers_processed,
+            failed: 0,
+            cancelled: 0,
+            pending: self.servers_pending,
+        });
         o
     }
 }

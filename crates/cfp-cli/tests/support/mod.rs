@@ -90,6 +90,9 @@ impl Sim {
             diff_running: 1..=1,
             task_action: 1..=1,
             rollout_machine: 1..=2,
+            update_running: 1..=1,
+            version_running: 1..=1,
+            switch_step: 1,
         };
         Self::with(ClockMode::Real, World::default().timings(timings))
     }

@@ -22,6 +22,46 @@ pub enum OperationId {
     ///
     /// `GET /cfp/v2/project/{accountserviceid}/image/{imageid}/status` (`getImageStatus`)
     GetImageStatus,
+    /// Start an image update job — build the image's next version on a reference machine.
+    ///
+    /// `GET /cfp/v1/imageupdate/create` (`createImageUpdate`)
+    CreateImageUpdate,
+    /// Read the state and progress of an image update job.
+    ///
+    /// `GET /cfp/v1/imageupdate/{updateid}/status` (`getImageUpdateStatus`)
+    GetImageUpdateStatus,
+    /// Run a failed image update job again.
+    ///
+    /// `GET /cfp/v1/imageupdate/{updateid}/retry` (`retryImageUpdate`)
+    RetryImageUpdate,
+    /// Reject a complete or failed image diff, unlocking the image.
+    ///
+    /// `GET /cfp/v1/imagediff/{diffid}/reject` (`rejectImageDiff`)
+    RejectImageDiff,
+    /// Accept a complete diff — create the image version and install it on the fleet.
+    ///
+    /// `GET /cfp/v1/imageversion/create` (`createImageVersion`)
+    CreateImageVersion,
+    /// Read the state and progress of an image version job.
+    ///
+    /// `GET /cfp/v1/imageversion/{imageversionid}/status` (`getImageVersionStatus`)
+    GetImageVersionStatus,
+    /// List the incomplete image install jobs of the account service.
+    ///
+    /// `GET /cfp/v1/imageinstall/status` (`getImageInstallStatus`)
+    GetImageInstallStatus,
+    /// Read what an image can be updated with, and what locks it.
+    ///
+    /// `GET /cfp/v1/image/options` (`getImageOptions`)
+    GetImageOptions,
+    /// Read where a reservation fleet's profile switch stands.
+    ///
+    /// `GET /cfp/v2/fleet/{fleetid}/switchprofile` (`getFleetProfileSwitch`)
+    GetFleetProfileSwitch,
+    /// Switch a reservation fleet's empty game servers to another profile.
+    ///
+    /// `PATCH /cfp/v2/fleet/{fleetid}/switchprofile` (`switchFleetProfile`)
+    SwitchFleetProfile,
     /// List the task templates available for application instances.
     ///
     /// `GET /v3/applicationInstance/task/template` (`listTaskTemplates`)
@@ -62,15 +102,33 @@ pub enum OperationId {
     ///
     /// `PUT /zstack/v1/images/upload-job/details/{imageId}` (`getUploadJobDetails`)
     GetUploadJobDetails,
+    /// Log in with an account name and password, for a session.
+    ///
+    /// `PUT /zstack/v1/accounts/login` (`logInByAccount`)
+    LogInByAccount,
+    /// End a session.
+    ///
+    /// `DELETE /zstack/v1/accounts/sessions/{sessionUuid}` (`logOut`)
+    LogOut,
 }
 
 impl OperationId {
     /// Every operation, in the order of the contract.
-    pub const ALL: [OperationId; 14] = [
+    pub const ALL: [OperationId; 26] = [
         OperationId::CreateImageDiff,
         OperationId::RetryImageDiff,
         OperationId::GetImageDiffStatus,
         OperationId::GetImageStatus,
+        OperationId::CreateImageUpdate,
+        OperationId::GetImageUpdateStatus,
+        OperationId::RetryImageUpdate,
+        OperationId::RejectImageDiff,
+        OperationId::CreateImageVersion,
+        OperationId::GetImageVersionStatus,
+        OperationId::GetImageInstallStatus,
+        OperationId::GetImageOptions,
+        OperationId::GetFleetProfileSwitch,
+        OperationId::SwitchFleetProfile,
         OperationId::ListTaskTemplates,
         OperationId::ListTasks,
         OperationId::CreateTaskBatch,
@@ -81,6 +139,8 @@ impl OperationId {
         OperationId::GetTaskBatch,
         OperationId::GetUploadJobDetailsByQuery,
         OperationId::GetUploadJobDetails,
+        OperationId::LogInByAccount,
+        OperationId::LogOut,
     ];
 
     /// What the contract says about this operation.
@@ -90,6 +150,16 @@ impl OperationId {
             OperationId::RetryImageDiff => &RETRY_IMAGE_DIFF,
             OperationId::GetImageDiffStatus => &GET_IMAGE_DIFF_STATUS,
             OperationId::GetImageStatus => &GET_IMAGE_STATUS,
+            OperationId::CreateImageUpdate => &CREATE_IMAGE_UPDATE,
+            OperationId::GetImageUpdateStatus => &GET_IMAGE_UPDATE_STATUS,
+            OperationId::RetryImageUpdate => &RETRY_IMAGE_UPDATE,
+            OperationId::RejectImageDiff => &REJECT_IMAGE_DIFF,
+            OperationId::CreateImageVersion => &CREATE_IMAGE_VERSION,
+            OperationId::GetImageVersionStatus => &GET_IMAGE_VERSION_STATUS,
+            OperationId::GetImageInstallStatus => &GET_IMAGE_INSTALL_STATUS,
+            OperationId::GetImageOptions => &GET_IMAGE_OPTIONS,
+            OperationId::GetFleetProfileSwitch => &GET_FLEET_PROFILE_SWITCH,
+            OperationId::SwitchFleetProfile => &SWITCH_FLEET_PROFILE,
             OperationId::ListTaskTemplates => &LIST_TASK_TEMPLATES,
             OperationId::ListTasks => &LIST_TASKS,
             OperationId::CreateTaskBatch => &CREATE_TASK_BATCH,
@@ -100,6 +170,8 @@ impl OperationId {
             OperationId::GetTaskBatch => &GET_TASK_BATCH,
             OperationId::GetUploadJobDetailsByQuery => &GET_UPLOAD_JOB_DETAILS_BY_QUERY,
             OperationId::GetUploadJobDetails => &GET_UPLOAD_JOB_DETAILS,
+            OperationId::LogInByAccount => &LOG_IN_BY_ACCOUNT,
+            OperationId::LogOut => &LOG_OUT,
         }
     }
 }
@@ -201,6 +273,271 @@ const GET_IMAGE_STATUS: OperationSpec = OperationSpec {
     surface: Surface::Clanforge,
     auth: AuthScheme::Basic,
     retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const CREATE_IMAGE_UPDATE: OperationSpec = OperationSpec {
+    id: OperationId::CreateImageUpdate,
+    name: "createImageUpdate",
+    summary: "Start an image update job — build the image's next version on a reference machine.",
+    method: Method::Get,
+    path: "/cfp/v1/imageupdate/create",
+    path_params: &[],
+    query_params: &[
+        QueryParam {
+            name: "accountserviceid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "imageid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "machineid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "desc",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "url",
+            required: false,
+            repeated: false,
+        },
+    ],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Unsafe,
+    fallback_for: None,
+};
+
+const GET_IMAGE_UPDATE_STATUS: OperationSpec = OperationSpec {
+    id: OperationId::GetImageUpdateStatus,
+    name: "getImageUpdateStatus",
+    summary: "Read the state and progress of an image update job.",
+    method: Method::Get,
+    path: "/cfp/v1/imageupdate/{updateid}/status",
+    path_params: &["updateid"],
+    query_params: &[QueryParam {
+        name: "accountserviceid",
+        required: true,
+        repeated: false,
+    }],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const RETRY_IMAGE_UPDATE: OperationSpec = OperationSpec {
+    id: OperationId::RetryImageUpdate,
+    name: "retryImageUpdate",
+    summary: "Run a failed image update job again.",
+    method: Method::Get,
+    path: "/cfp/v1/imageupdate/{updateid}/retry",
+    path_params: &["updateid"],
+    query_params: &[QueryParam {
+        name: "accountserviceid",
+        required: true,
+        repeated: false,
+    }],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Unsafe,
+    fallback_for: None,
+};
+
+const REJECT_IMAGE_DIFF: OperationSpec = OperationSpec {
+    id: OperationId::RejectImageDiff,
+    name: "rejectImageDiff",
+    summary: "Reject a complete or failed image diff, unlocking the image.",
+    method: Method::Get,
+    path: "/cfp/v1/imagediff/{diffid}/reject",
+    path_params: &["diffid"],
+    query_params: &[
+        QueryParam {
+            name: "accountserviceid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "reinstall",
+            required: true,
+            repeated: false,
+        },
+    ],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Unsafe,
+    fallback_for: None,
+};
+
+const CREATE_IMAGE_VERSION: OperationSpec = OperationSpec {
+    id: OperationId::CreateImageVersion,
+    name: "createImageVersion",
+    summary: "Accept a complete diff — create the image version and install it on the fleet.",
+    method: Method::Get,
+    path: "/cfp/v1/imageversion/create",
+    path_params: &[],
+    query_params: &[
+        QueryParam {
+            name: "accountserviceid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "diffid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "restart",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "full",
+            required: false,
+            repeated: false,
+        },
+        QueryParam {
+            name: "game_build",
+            required: false,
+            repeated: false,
+        },
+        QueryParam {
+            name: "force",
+            required: false,
+            repeated: false,
+        },
+        QueryParam {
+            name: "install_at",
+            required: false,
+            repeated: false,
+        },
+        QueryParam {
+            name: "disable_timeout",
+            required: false,
+            repeated: false,
+        },
+        QueryParam {
+            name: "disable_percentage",
+            required: false,
+            repeated: false,
+        },
+    ],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Unsafe,
+    fallback_for: None,
+};
+
+const GET_IMAGE_VERSION_STATUS: OperationSpec = OperationSpec {
+    id: OperationId::GetImageVersionStatus,
+    name: "getImageVersionStatus",
+    summary: "Read the state and progress of an image version job.",
+    method: Method::Get,
+    path: "/cfp/v1/imageversion/{imageversionid}/status",
+    path_params: &["imageversionid"],
+    query_params: &[QueryParam {
+        name: "accountserviceid",
+        required: true,
+        repeated: false,
+    }],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const GET_IMAGE_INSTALL_STATUS: OperationSpec = OperationSpec {
+    id: OperationId::GetImageInstallStatus,
+    name: "getImageInstallStatus",
+    summary: "List the incomplete image install jobs of the account service.",
+    method: Method::Get,
+    path: "/cfp/v1/imageinstall/status",
+    path_params: &[],
+    query_params: &[QueryParam {
+        name: "accountserviceid",
+        required: true,
+        repeated: false,
+    }],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const GET_IMAGE_OPTIONS: OperationSpec = OperationSpec {
+    id: OperationId::GetImageOptions,
+    name: "getImageOptions",
+    summary: "Read what an image can be updated with, and what locks it.",
+    method: Method::Get,
+    path: "/cfp/v1/image/options",
+    path_params: &[],
+    query_params: &[
+        QueryParam {
+            name: "accountserviceid",
+            required: true,
+            repeated: false,
+        },
+        QueryParam {
+            name: "gameid",
+            required: false,
+            repeated: false,
+        },
+        QueryParam {
+            name: "imageid",
+            required: false,
+            repeated: false,
+        },
+    ],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const GET_FLEET_PROFILE_SWITCH: OperationSpec = OperationSpec {
+    id: OperationId::GetFleetProfileSwitch,
+    name: "getFleetProfileSwitch",
+    summary: "Read where a reservation fleet's profile switch stands.",
+    method: Method::Get,
+    path: "/cfp/v2/fleet/{fleetid}/switchprofile",
+    path_params: &["fleetid"],
+    query_params: &[],
+    has_body: false,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const SWITCH_FLEET_PROFILE: OperationSpec = OperationSpec {
+    id: OperationId::SwitchFleetProfile,
+    name: "switchFleetProfile",
+    summary: "Switch a reservation fleet's empty game servers to another profile.",
+    method: Method::Patch,
+    path: "/cfp/v2/fleet/{fleetid}/switchprofile",
+    path_params: &["fleetid"],
+    query_params: &[],
+    has_body: true,
+    surface: Surface::Clanforge,
+    auth: AuthScheme::Basic,
+    retry: RetryClass::Unsafe,
     fallback_for: None,
 };
 
@@ -361,6 +698,36 @@ const GET_UPLOAD_JOB_DETAILS: OperationSpec = OperationSpec {
     has_body: true,
     surface: Surface::ZStack,
     auth: AuthScheme::OAuthSession,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const LOG_IN_BY_ACCOUNT: OperationSpec = OperationSpec {
+    id: OperationId::LogInByAccount,
+    name: "logInByAccount",
+    summary: "Log in with an account name and password, for a session.",
+    method: Method::Put,
+    path: "/zstack/v1/accounts/login",
+    path_params: &[],
+    query_params: &[],
+    has_body: true,
+    surface: Surface::ZStack,
+    auth: AuthScheme::None,
+    retry: RetryClass::Unsafe,
+    fallback_for: None,
+};
+
+const LOG_OUT: OperationSpec = OperationSpec {
+    id: OperationId::LogOut,
+    name: "logOut",
+    summary: "End a session.",
+    method: Method::Delete,
+    path: "/zstack/v1/accounts/sessions/{sessionUuid}",
+    path_params: &["sessionUuid"],
+    query_params: &[],
+    has_body: false,
+    surface: Surface::ZStack,
+    auth: AuthScheme::None,
     retry: RetryClass::Safe,
     fallback_for: None,
 };

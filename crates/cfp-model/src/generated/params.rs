@@ -7,8 +7,8 @@
 use crate::operation::OperationId;
 #[allow(unused_imports)] // which helpers are used depends on the contract
 use crate::params::{
-    ParamError, Params, Query, first, flag_value, json_body, json_bytes, optional, path_segment,
-    repeated, required, within,
+    ParamError, Params, Query, first, flag_value, json_body, json_bytes, non_blank, optional,
+    path_segment, repeated, required, within,
 };
 
 /// The parameters of `createImageDiff`: start an image difference analysis job (or, with diffid, retry that diff).
@@ -235,6 +235,596 @@ impl Params for GetImageStatusParams {
             account_service_id: required("accountserviceid", path.first().map(String::as_str))?,
             image_id: required("imageid", path.get(1).map(String::as_str))?,
             detail: flag_value("detail", first(query, "detail"))?,
+        })
+    }
+}
+
+/// The parameters of `createImageUpdate`: start an image update job — build the image's next version on a reference machine.
+///
+/// `GET /cfp/v1/imageupdate/create`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateImageUpdateParams {
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+    /// `imageid` (query, required): The game image to update.
+    pub image_id: crate::ImageId,
+    /// `machineid` (query, required): The reference machine the update runs on.
+    pub machine_id: crate::MachineId,
+    /// `desc` (query, required): What this update is (shown in Clanforge); not blank.
+    pub description: String,
+    /// `url` (query): Where the new build is (s3://, steam://, gs://, https://); optional when the image has a default update URL. A secret: it may carry credentials.
+    pub url: Option<crate::UpdateUrl>,
+}
+
+impl CreateImageUpdateParams {
+    /// The parameters, with the required ones given.
+    pub fn new(
+        account_service_id: crate::AccountServiceId,
+        image_id: crate::ImageId,
+        machine_id: crate::MachineId,
+        description: String,
+    ) -> Self {
+        Self {
+            account_service_id,
+            image_id,
+            machine_id,
+            description,
+            url: None,
+        }
+    }
+
+    /// Sets `url`: Where the new build is (s3://, steam://, gs://, https://); optional when the image has a default update URL. A secret: it may carry credentials.
+    pub fn url(mut self, value: crate::UpdateUrl) -> Self {
+        self.url = Some(value);
+        self
+    }
+}
+
+impl Params for CreateImageUpdateParams {
+    const OPERATION: OperationId = OperationId::CreateImageUpdate;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imageupdate/create");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        q.pair("imageid", &self.image_id)?;
+        q.pair("machineid", &self.machine_id)?;
+        if let Some(v) = Some(&self.description) {
+            non_blank("desc", v)?;
+        }
+        q.pair("desc", &self.description)?;
+        if let Some(v) = &self.url {
+            q.pair("url", v)?;
+        }
+        Ok(())
+    }
+
+    fn from_wire(
+        _path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+            image_id: required("imageid", first(query, "imageid"))?,
+            machine_id: required("machineid", first(query, "machineid"))?,
+            description: required("desc", first(query, "desc"))?,
+            url: optional("url", first(query, "url"))?,
+        })
+    }
+}
+
+/// The parameters of `getImageUpdateStatus`: read the state and progress of an image update job.
+///
+/// `GET /cfp/v1/imageupdate/{updateid}/status`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetImageUpdateStatusParams {
+    /// `updateid` (path, required): The update job.
+    pub update_id: crate::UpdateId,
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+}
+
+impl GetImageUpdateStatusParams {
+    /// The parameters, with the required ones given.
+    pub fn new(update_id: crate::UpdateId, account_service_id: crate::AccountServiceId) -> Self {
+        Self {
+            update_id,
+            account_service_id,
+        }
+    }
+}
+
+impl Params for GetImageUpdateStatusParams {
+    const OPERATION: OperationId = OperationId::GetImageUpdateStatus;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imageupdate/");
+        path_segment(out, "updateid", &self.update_id)?;
+        out.push_str("/status");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            update_id: required("updateid", path.first().map(String::as_str))?,
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+        })
+    }
+}
+
+/// The parameters of `retryImageUpdate`: run a failed image update job again.
+///
+/// `GET /cfp/v1/imageupdate/{updateid}/retry`
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryImageUpdateParams {
+    /// `updateid` (path, required): The update job to run again.
+    pub update_id: crate::UpdateId,
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+}
+
+impl RetryImageUpdateParams {
+    /// The parameters, with the required ones given.
+    pub fn new(update_id: crate::UpdateId, account_service_id: crate::AccountServiceId) -> Self {
+        Self {
+            update_id,
+            account_service_id,
+        }
+    }
+}
+
+impl Params for RetryImageUpdateParams {
+    const OPERATION: OperationId = OperationId::RetryImageUpdate;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imageupdate/");
+        path_segment(out, "updateid", &self.update_id)?;
+        out.push_str("/retry");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            update_id: required("updateid", path.first().map(String::as_str))?,
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+        })
+    }
+}
+
+/// The parameters of `rejectImageDiff`: reject a complete or failed image diff, unlocking the image.
+///
+/// `GET /cfp/v1/imagediff/{diffid}/reject`
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectImageDiffParams {
+    /// `diffid` (path, required): The diff to reject (complete or failed).
+    pub diff_id: crate::DiffId,
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+    /// `reinstall` (query, required): `1` reinstalls the reference machine to the last good state (an uninstall job); `0` does not.
+    pub reinstall: bool,
+}
+
+impl RejectImageDiffParams {
+    /// The parameters, with the required ones given.
+    pub fn new(
+        diff_id: crate::DiffId,
+        account_service_id: crate::AccountServiceId,
+        reinstall: bool,
+    ) -> Self {
+        Self {
+            diff_id,
+            account_service_id,
+            reinstall,
+        }
+    }
+}
+
+impl Params for RejectImageDiffParams {
+    const OPERATION: OperationId = OperationId::RejectImageDiff;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imagediff/");
+        path_segment(out, "diffid", &self.diff_id)?;
+        out.push_str("/reject");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        q.flag01("reinstall", self.reinstall);
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            diff_id: required("diffid", path.first().map(String::as_str))?,
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+            reinstall: flag_value("reinstall", first(query, "reinstall"))?,
+        })
+    }
+}
+
+/// The parameters of `createImageVersion`: accept a complete diff — create the image version and install it on the fleet.
+///
+/// `GET /cfp/v1/imageversion/create`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateImageVersionParams {
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+    /// `diffid` (query, required): The complete diff to accept.
+    pub diff_id: crate::DiffId,
+    /// `restart` (query, required): `1` stops the affected servers during the install and restarts them; `0` lets each pick the version up when it exits or its profile changes.
+    pub restart: bool,
+    /// `full` (query): `1` builds a full image (required when the diff has no changes).
+    pub full: bool,
+    /// `game_build` (query): The game's own build label; set as the game version's `version`.
+    pub game_build: Option<String>,
+    /// `force` (query): `1` creates the version although allocations are active.
+    pub force: bool,
+    /// `install_at` (query): When to install: a Unix time, or `NOW()`.
+    pub install_at: Option<crate::InstallAt>,
+    /// `disable_timeout` (query): Minutes after which a machine that has not reported success is disabled (with disable_percentage; default 4 hours).
+    pub disable_timeout: Option<u64>,
+    /// `disable_percentage` (query): The share of machines (0.00 to 100.00) that must report success before stragglers are disabled.
+    pub disable_percentage: Option<f64>,
+}
+
+impl CreateImageVersionParams {
+    /// The parameters, with the required ones given.
+    pub fn new(
+        account_service_id: crate::AccountServiceId,
+        diff_id: crate::DiffId,
+        restart: bool,
+    ) -> Self {
+        Self {
+            account_service_id,
+            diff_id,
+            restart,
+            full: false,
+            game_build: None,
+            force: false,
+            install_at: None,
+            disable_timeout: None,
+            disable_percentage: None,
+        }
+    }
+
+    /// Sets `full`: `1` builds a full image (required when the diff has no changes).
+    pub fn full(mut self, yes: bool) -> Self {
+        self.full = yes;
+        self
+    }
+
+    /// Sets `game_build`: The game's own build label; set as the game version's `version`.
+    pub fn game_build(mut self, value: String) -> Self {
+        self.game_build = Some(value);
+        self
+    }
+
+    /// Sets `force`: `1` creates the version although allocations are active.
+    pub fn force(mut self, yes: bool) -> Self {
+        self.force = yes;
+        self
+    }
+
+    /// Sets `install_at`: When to install: a Unix time, or `NOW()`.
+    pub fn install_at(mut self, value: crate::InstallAt) -> Self {
+        self.install_at = Some(value);
+        self
+    }
+
+    /// Sets `disable_timeout`: Minutes after which a machine that has not reported success is disabled (with disable_percentage; default 4 hours).
+    pub fn disable_timeout(mut self, value: u64) -> Self {
+        self.disable_timeout = Some(value);
+        self
+    }
+
+    /// Sets `disable_percentage`: The share of machines (0.00 to 100.00) that must report success before stragglers are disabled.
+    pub fn disable_percentage(mut self, value: f64) -> Self {
+        self.disable_percentage = Some(value);
+        self
+    }
+}
+
+impl Params for CreateImageVersionParams {
+    const OPERATION: OperationId = OperationId::CreateImageVersion;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imageversion/create");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        q.pair("diffid", &self.diff_id)?;
+        q.flag01("restart", self.restart);
+        if self.full {
+            q.flag01("full", true);
+        }
+        if let Some(v) = self.game_build.as_ref() {
+            non_blank("game_build", v)?;
+        }
+        if let Some(v) = &self.game_build {
+            q.pair("game_build", v)?;
+        }
+        if self.force {
+            q.flag01("force", true);
+        }
+        if let Some(v) = &self.install_at {
+            q.pair("install_at", v)?;
+        }
+        if let Some(v) = self.disable_timeout {
+            within("disable_timeout", v as f64, 1.0, 10080.0)?;
+        }
+        if let Some(v) = &self.disable_timeout {
+            q.pair("disable_timeout", v)?;
+        }
+        if let Some(v) = self.disable_percentage {
+            within("disable_percentage", v, 0.0, 100.0)?;
+        }
+        if let Some(v) = &self.disable_percentage {
+            q.pair("disable_percentage", v)?;
+        }
+        Ok(())
+    }
+
+    fn from_wire(
+        _path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+            diff_id: required("diffid", first(query, "diffid"))?,
+            restart: flag_value("restart", first(query, "restart"))?,
+            full: flag_value("full", first(query, "full"))?,
+            game_build: optional("game_build", first(query, "game_build"))?,
+            force: flag_value("force", first(query, "force"))?,
+            install_at: optional("install_at", first(query, "install_at"))?,
+            disable_timeout: optional("disable_timeout", first(query, "disable_timeout"))?,
+            disable_percentage: optional("disable_percentage", first(query, "disable_percentage"))?,
+        })
+    }
+}
+
+/// The parameters of `getImageVersionStatus`: read the state and progress of an image version job.
+///
+/// `GET /cfp/v1/imageversion/{imageversionid}/status`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetImageVersionStatusParams {
+    /// `imageversionid` (path, required): The image version job.
+    pub version_id: crate::ImageVersionId,
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+}
+
+impl GetImageVersionStatusParams {
+    /// The parameters, with the required ones given.
+    pub fn new(
+        version_id: crate::ImageVersionId,
+        account_service_id: crate::AccountServiceId,
+    ) -> Self {
+        Self {
+            version_id,
+            account_service_id,
+        }
+    }
+}
+
+impl Params for GetImageVersionStatusParams {
+    const OPERATION: OperationId = OperationId::GetImageVersionStatus;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imageversion/");
+        path_segment(out, "imageversionid", &self.version_id)?;
+        out.push_str("/status");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            version_id: required("imageversionid", path.first().map(String::as_str))?,
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+        })
+    }
+}
+
+/// The parameters of `getImageInstallStatus`: list the incomplete image install jobs of the account service.
+///
+/// `GET /cfp/v1/imageinstall/status`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetImageInstallStatusParams {
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+}
+
+impl GetImageInstallStatusParams {
+    /// The parameters, with the required ones given.
+    pub fn new(account_service_id: crate::AccountServiceId) -> Self {
+        Self { account_service_id }
+    }
+}
+
+impl Params for GetImageInstallStatusParams {
+    const OPERATION: OperationId = OperationId::GetImageInstallStatus;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/imageinstall/status");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        Ok(())
+    }
+
+    fn from_wire(
+        _path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+        })
+    }
+}
+
+/// The parameters of `getImageOptions`: read what an image can be updated with, and what locks it.
+///
+/// `GET /cfp/v1/image/options`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetImageOptionsParams {
+    /// `accountserviceid` (query, required): The account service id (project); the credentials must have access to it.
+    pub account_service_id: crate::AccountServiceId,
+    /// `gameid` (query): The game of the image (give it with imageid).
+    pub game_id: Option<crate::GameId>,
+    /// `imageid` (query): The image (give it with gameid).
+    pub image_id: Option<crate::ImageId>,
+}
+
+impl GetImageOptionsParams {
+    /// The parameters, with the required ones given.
+    pub fn new(account_service_id: crate::AccountServiceId) -> Self {
+        Self {
+            account_service_id,
+            game_id: None,
+            image_id: None,
+        }
+    }
+
+    /// Sets `gameid`: The game of the image (give it with imageid).
+    pub fn game_id(mut self, value: crate::GameId) -> Self {
+        self.game_id = Some(value);
+        self
+    }
+
+    /// Sets `imageid`: The image (give it with gameid).
+    pub fn image_id(mut self, value: crate::ImageId) -> Self {
+        self.image_id = Some(value);
+        self
+    }
+}
+
+impl Params for GetImageOptionsParams {
+    const OPERATION: OperationId = OperationId::GetImageOptions;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v1/image/options");
+        let mut q = Query::new(out);
+        q.pair("accountserviceid", &self.account_service_id)?;
+        if let Some(v) = &self.game_id {
+            q.pair("gameid", v)?;
+        }
+        if let Some(v) = &self.image_id {
+            q.pair("imageid", v)?;
+        }
+        Ok(())
+    }
+
+    fn from_wire(
+        _path: &[String],
+        query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            account_service_id: required("accountserviceid", first(query, "accountserviceid"))?,
+            game_id: optional("gameid", first(query, "gameid"))?,
+            image_id: optional("imageid", first(query, "imageid"))?,
+        })
+    }
+}
+
+/// The parameters of `getFleetProfileSwitch`: read where a reservation fleet's profile switch stands.
+///
+/// `GET /cfp/v2/fleet/{fleetid}/switchprofile`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetFleetProfileSwitchParams {
+    /// `fleetid` (path, required): The reservation fleet.
+    pub fleet_id: crate::FleetId,
+}
+
+impl GetFleetProfileSwitchParams {
+    /// The parameters, with the required ones given.
+    pub fn new(fleet_id: crate::FleetId) -> Self {
+        Self { fleet_id }
+    }
+}
+
+impl Params for GetFleetProfileSwitchParams {
+    const OPERATION: OperationId = OperationId::GetFleetProfileSwitch;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v2/fleet/");
+        path_segment(out, "fleetid", &self.fleet_id)?;
+        out.push_str("/switchprofile");
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        _query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            fleet_id: required("fleetid", path.first().map(String::as_str))?,
+        })
+    }
+}
+
+/// The parameters of `switchFleetProfile`: switch a reservation fleet's empty game servers to another profile.
+///
+/// `PATCH /cfp/v2/fleet/{fleetid}/switchprofile`
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwitchFleetProfileParams {
+    /// `fleetid` (path, required): The reservation fleet.
+    pub fleet_id: crate::FleetId,
+    /// The request body.
+    pub body: crate::SwitchProfile,
+}
+
+impl SwitchFleetProfileParams {
+    /// The parameters, with the required ones given.
+    pub fn new(fleet_id: crate::FleetId, body: crate::SwitchProfile) -> Self {
+        Self { fleet_id, body }
+    }
+}
+
+impl Params for SwitchFleetProfileParams {
+    const OPERATION: OperationId = OperationId::SwitchFleetProfile;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/cfp/v2/fleet/");
+        path_segment(out, "fleetid", &self.fleet_id)?;
+        out.push_str("/switchprofile");
+        Ok(())
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, ParamError> {
+        json_bytes(&self.body)
+    }
+
+    fn from_wire(
+        path: &[String],
+        _query: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            fleet_id: required("fleetid", path.first().map(String::as_str))?,
+            body: json_body(body)?,
         })
     }
 }
@@ -633,6 +1223,81 @@ impl Params for GetUploadJobDetailsParams {
     }
 }
 
+/// The parameters of `logInByAccount`: log in with an account name and password, for a session.
+///
+/// `PUT /zstack/v1/accounts/login`
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogInByAccountParams {
+    /// The request body.
+    pub body: crate::LogInByAccount,
+}
+
+impl LogInByAccountParams {
+    /// The parameters, with the required ones given.
+    pub fn new(body: crate::LogInByAccount) -> Self {
+        Self { body }
+    }
+}
+
+impl Params for LogInByAccountParams {
+    const OPERATION: OperationId = OperationId::LogInByAccount;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/zstack/v1/accounts/login");
+        Ok(())
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, ParamError> {
+        json_bytes(&self.body)
+    }
+
+    fn from_wire(
+        _path: &[String],
+        _query: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            body: json_body(body)?,
+        })
+    }
+}
+
+/// The parameters of `logOut`: end a session.
+///
+/// `DELETE /zstack/v1/accounts/sessions/{sessionUuid}`
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogOutParams {
+    /// `sessionUuid` (path, required): The session to end.
+    pub session: crate::ZStackSession,
+}
+
+impl LogOutParams {
+    /// The parameters, with the required ones given.
+    pub fn new(session: crate::ZStackSession) -> Self {
+        Self { session }
+    }
+}
+
+impl Params for LogOutParams {
+    const OPERATION: OperationId = OperationId::LogOut;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/zstack/v1/accounts/sessions/");
+        path_segment(out, "sessionUuid", &self.session)?;
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        _query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            session: required("sessionUuid", path.first().map(String::as_str))?,
+        })
+    }
+}
+
 /// The parameters of any operation of the contract.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyParams {
@@ -644,6 +1309,26 @@ pub enum AnyParams {
     GetImageDiffStatus(GetImageDiffStatusParams),
     /// `getImageStatus`.
     GetImageStatus(GetImageStatusParams),
+    /// `createImageUpdate`.
+    CreateImageUpdate(CreateImageUpdateParams),
+    /// `getImageUpdateStatus`.
+    GetImageUpdateStatus(GetImageUpdateStatusParams),
+    /// `retryImageUpdate`.
+    RetryImageUpdate(RetryImageUpdateParams),
+    /// `rejectImageDiff`.
+    RejectImageDiff(RejectImageDiffParams),
+    /// `createImageVersion`.
+    CreateImageVersion(CreateImageVersionParams),
+    /// `getImageVersionStatus`.
+    GetImageVersionStatus(GetImageVersionStatusParams),
+    /// `getImageInstallStatus`.
+    GetImageInstallStatus(GetImageInstallStatusParams),
+    /// `getImageOptions`.
+    GetImageOptions(GetImageOptionsParams),
+    /// `getFleetProfileSwitch`.
+    GetFleetProfileSwitch(GetFleetProfileSwitchParams),
+    /// `switchFleetProfile`.
+    SwitchFleetProfile(SwitchFleetProfileParams),
     /// `listTaskTemplates`.
     ListTaskTemplates(ListTaskTemplatesParams),
     /// `listTasks`.
@@ -664,6 +1349,10 @@ pub enum AnyParams {
     GetUploadJobDetailsByQuery(GetUploadJobDetailsByQueryParams),
     /// `getUploadJobDetails`.
     GetUploadJobDetails(GetUploadJobDetailsParams),
+    /// `logInByAccount`.
+    LogInByAccount(LogInByAccountParams),
+    /// `logOut`.
+    LogOut(LogOutParams),
 }
 
 impl AnyParams {
@@ -674,6 +1363,16 @@ impl AnyParams {
             Self::RetryImageDiff(_) => OperationId::RetryImageDiff,
             Self::GetImageDiffStatus(_) => OperationId::GetImageDiffStatus,
             Self::GetImageStatus(_) => OperationId::GetImageStatus,
+            Self::CreateImageUpdate(_) => OperationId::CreateImageUpdate,
+            Self::GetImageUpdateStatus(_) => OperationId::GetImageUpdateStatus,
+            Self::RetryImageUpdate(_) => OperationId::RetryImageUpdate,
+            Self::RejectImageDiff(_) => OperationId::RejectImageDiff,
+            Self::CreateImageVersion(_) => OperationId::CreateImageVersion,
+            Self::GetImageVersionStatus(_) => OperationId::GetImageVersionStatus,
+            Self::GetImageInstallStatus(_) => OperationId::GetImageInstallStatus,
+            Self::GetImageOptions(_) => OperationId::GetImageOptions,
+            Self::GetFleetProfileSwitch(_) => OperationId::GetFleetProfileSwitch,
+            Self::SwitchFleetProfile(_) => OperationId::SwitchFleetProfile,
             Self::ListTaskTemplates(_) => OperationId::ListTaskTemplates,
             Self::ListTasks(_) => OperationId::ListTasks,
             Self::CreateTaskBatch(_) => OperationId::CreateTaskBatch,
@@ -684,6 +1383,8 @@ impl AnyParams {
             Self::GetTaskBatch(_) => OperationId::GetTaskBatch,
             Self::GetUploadJobDetailsByQuery(_) => OperationId::GetUploadJobDetailsByQuery,
             Self::GetUploadJobDetails(_) => OperationId::GetUploadJobDetails,
+            Self::LogInByAccount(_) => OperationId::LogInByAccount,
+            Self::LogOut(_) => OperationId::LogOut,
         }
     }
 
@@ -694,6 +1395,16 @@ impl AnyParams {
             Self::RetryImageDiff(p) => p.target(),
             Self::GetImageDiffStatus(p) => p.target(),
             Self::GetImageStatus(p) => p.target(),
+            Self::CreateImageUpdate(p) => p.target(),
+            Self::GetImageUpdateStatus(p) => p.target(),
+            Self::RetryImageUpdate(p) => p.target(),
+            Self::RejectImageDiff(p) => p.target(),
+            Self::CreateImageVersion(p) => p.target(),
+            Self::GetImageVersionStatus(p) => p.target(),
+            Self::GetImageInstallStatus(p) => p.target(),
+            Self::GetImageOptions(p) => p.target(),
+            Self::GetFleetProfileSwitch(p) => p.target(),
+            Self::SwitchFleetProfile(p) => p.target(),
             Self::ListTaskTemplates(p) => p.target(),
             Self::ListTasks(p) => p.target(),
             Self::CreateTaskBatch(p) => p.target(),
@@ -704,6 +1415,8 @@ impl AnyParams {
             Self::GetTaskBatch(p) => p.target(),
             Self::GetUploadJobDetailsByQuery(p) => p.target(),
             Self::GetUploadJobDetails(p) => p.target(),
+            Self::LogInByAccount(p) => p.target(),
+            Self::LogOut(p) => p.target(),
         }
     }
 
@@ -714,6 +1427,16 @@ impl AnyParams {
             Self::RetryImageDiff(p) => p.body(),
             Self::GetImageDiffStatus(p) => p.body(),
             Self::GetImageStatus(p) => p.body(),
+            Self::CreateImageUpdate(p) => p.body(),
+            Self::GetImageUpdateStatus(p) => p.body(),
+            Self::RetryImageUpdate(p) => p.body(),
+            Self::RejectImageDiff(p) => p.body(),
+            Self::CreateImageVersion(p) => p.body(),
+            Self::GetImageVersionStatus(p) => p.body(),
+            Self::GetImageInstallStatus(p) => p.body(),
+            Self::GetImageOptions(p) => p.body(),
+            Self::GetFleetProfileSwitch(p) => p.body(),
+            Self::SwitchFleetProfile(p) => p.body(),
             Self::ListTaskTemplates(p) => p.body(),
             Self::ListTasks(p) => p.body(),
             Self::CreateTaskBatch(p) => p.body(),
@@ -724,6 +1447,8 @@ impl AnyParams {
             Self::GetTaskBatch(p) => p.body(),
             Self::GetUploadJobDetailsByQuery(p) => p.body(),
             Self::GetUploadJobDetails(p) => p.body(),
+            Self::LogInByAccount(p) => p.body(),
+            Self::LogOut(p) => p.body(),
         }
     }
 
@@ -746,6 +1471,36 @@ impl AnyParams {
             }
             OperationId::GetImageStatus => {
                 Self::GetImageStatus(GetImageStatusParams::from_wire(path, query, body)?)
+            }
+            OperationId::CreateImageUpdate => {
+                Self::CreateImageUpdate(CreateImageUpdateParams::from_wire(path, query, body)?)
+            }
+            OperationId::GetImageUpdateStatus => Self::GetImageUpdateStatus(
+                GetImageUpdateStatusParams::from_wire(path, query, body)?,
+            ),
+            OperationId::RetryImageUpdate => {
+                Self::RetryImageUpdate(RetryImageUpdateParams::from_wire(path, query, body)?)
+            }
+            OperationId::RejectImageDiff => {
+                Self::RejectImageDiff(RejectImageDiffParams::from_wire(path, query, body)?)
+            }
+            OperationId::CreateImageVersion => {
+                Self::CreateImageVersion(CreateImageVersionParams::from_wire(path, query, body)?)
+            }
+            OperationId::GetImageVersionStatus => Self::GetImageVersionStatus(
+                GetImageVersionStatusParams::from_wire(path, query, body)?,
+            ),
+            OperationId::GetImageInstallStatus => Self::GetImageInstallStatus(
+                GetImageInstallStatusParams::from_wire(path, query, body)?,
+            ),
+            OperationId::GetImageOptions => {
+                Self::GetImageOptions(GetImageOptionsParams::from_wire(path, query, body)?)
+            }
+            OperationId::GetFleetProfileSwitch => Self::GetFleetProfileSwitch(
+                GetFleetProfileSwitchParams::from_wire(path, query, body)?,
+            ),
+            OperationId::SwitchFleetProfile => {
+                Self::SwitchFleetProfile(SwitchFleetProfileParams::from_wire(path, query, body)?)
             }
             OperationId::ListTaskTemplates => {
                 Self::ListTaskTemplates(ListTaskTemplatesParams::from_wire(path, query, body)?)
@@ -775,6 +1530,10 @@ impl AnyParams {
             OperationId::GetUploadJobDetails => {
                 Self::GetUploadJobDetails(GetUploadJobDetailsParams::from_wire(path, query, body)?)
             }
+            OperationId::LogInByAccount => {
+                Self::LogInByAccount(LogInByAccountParams::from_wire(path, query, body)?)
+            }
+            OperationId::LogOut => Self::LogOut(LogOutParams::from_wire(path, query, body)?),
         })
     }
 }

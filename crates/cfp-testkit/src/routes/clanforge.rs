@@ -31,13 +31,13 @@ pub(crate) fn unauthorized(message: &str) -> Reply {
         .header(WWW_AUTHENTICATE, "Basic realm=\"Clanforge\"")
 }
 
-fn not_found(message: &str) -> Reply {
+pub(super) fn not_found(message: &str) -> Reply {
     envelope(StatusCode::NOT_FOUND, 404, message)
 }
 
 /// A missing or malformed parameter: the envelope with a 2xx status, as
 /// Clanforge reports request errors.
-fn bad_parameter(name: &str) -> Reply {
+pub(super) fn bad_parameter(name: &str) -> Reply {
     envelope(
         StatusCode::OK,
         3,
@@ -45,7 +45,7 @@ fn bad_parameter(name: &str) -> Reply {
     )
 }
 
-fn refusal(r: DiffRefusal) -> Reply {
+pub(super) fn refusal(r: DiffRefusal) -> Reply {
     match r {
         DiffRefusal::NotFound(m) => not_found(&m),
         DiffRefusal::Envelope(code, m) => envelope(StatusCode::OK, code, &m),
@@ -53,7 +53,7 @@ fn refusal(r: DiffRefusal) -> Reply {
 }
 
 /// The `accountserviceid` (query or path), checked against the world.
-fn asid(shared: &Shared, raw: Option<&str>) -> Result<AccountServiceId, Reply> {
+pub(super) fn asid(shared: &Shared, raw: Option<&str>) -> Result<AccountServiceId, Reply> {
     let Some(id) = raw.and_then(parse_id).map(AccountServiceId) else {
         return Err(bad_parameter("accountserviceid"));
     };
@@ -65,7 +65,7 @@ fn asid(shared: &Shared, raw: Option<&str>) -> Result<AccountServiceId, Reply> {
     Ok(id)
 }
 
-fn id_query<T: From<u64>>(call: &Call<'_>, name: &str) -> Result<T, Reply> {
+pub(super) fn id_query<T: From<u64>>(call: &Call<'_>, name: &str) -> Result<T, Reply> {
     call.query(name)
         .and_then(parse_id)
         .map(T::from)

@@ -3,6 +3,7 @@
 //! answered from the world.
 
 mod clanforge;
+mod patch;
 mod task;
 mod zstack;
 
@@ -79,7 +80,8 @@ pub(crate) fn resource_state(
     match op {
         OperationId::CreateImageDiff
         | OperationId::RetryImageDiff
-        | OperationId::GetImageDiffStatus => world.diff_state(cfp_model::DiffId(id), now),
+        | OperationId::GetImageDiffStatus
+        | OperationId::RejectImageDiff => world.diff_state(cfp_model::DiffId(id), now),
         OperationId::GetTask | OperationId::ToggleTaskPause | OperationId::CancelTask => {
             world.task_state(cfp_model::TaskId(id), now)
         }
@@ -93,7 +95,10 @@ pub(crate) fn authenticated(shared: &Shared, op: OperationId, headers: &HeaderMa
     match op.spec().surface {
         Surface::Clanforge => shared.auth.clanforge(header("authorization")),
         Surface::Task => shared.auth.task(header("private-token")),
-        Surface::ZStack => shared.auth.zstack(header("authorization")) == ZStackAuth::Ok,
+        Surface::ZStack => match shared.auth.zstack(header("authorization")) {
+            ZStackAuth::Ok => true,
+            _ => op.spec().auth == cfp_model::AuthScheme::None,
+        },
     }
 }
 
@@ -134,7 +139,10 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
         return zstack::method_not_allowed();
     }
     let header = |name: &str| call.headers.get(name).map(HeaderValue::as_bytes);
+    let needs_auth = call.op.spec().auth != cfp_model::AuthScheme::None;
     match call.op.spec().surface {
+        // Login and logout carry their own credentials.
+        _ if !needs_auth => {}
         Surface::Clanforge if !shared.auth.clanforge(header("authorization")) => {
             return clanforge::unauthorized("invalid credentials");
         }
@@ -152,7 +160,22 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
                     "Authorization type must be 'OAuth'",
                 );
             }
-            ZStackAuth::InvalidSession => return zstack::invalid_session(),
+            ZStackAuth::InvalidSession => {
+                // A session opened by login is as good as the configured one.
+                let session = header("authorization")
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .and_then(|v| v.trim().split_once(' '))
+                    .map(|(_, s)| s.trim().to_owned())
+                    .unwrap_or_default();
+                if !shared.world.read().has_session(&session) {
+                    return zstack::invalid_session();
+                }
+            }
+            ZStackAuth::AccessKey => {
+                if let Err(refusal) = zstack::check_access_key(shared, call) {
+                    return refusal;
+                }
+            }
         },
         _ => {}
     }
@@ -173,6 +196,18 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
         OperationId::GetUploadJobDetailsByQuery => {
             zstack::get_upload_job_details_by_query(shared, call)
         }
+        OperationId::CreateImageUpdate => patch::create_image_update(shared, call),
+        OperationId::GetImageUpdateStatus => patch::get_image_update_status(shared, call),
+        OperationId::RetryImageUpdate => patch::retry_image_update(shared, call),
+        OperationId::RejectImageDiff => patch::reject_image_diff(shared, call),
+        OperationId::CreateImageVersion => patch::create_image_version(shared, call),
+        OperationId::GetImageVersionStatus => patch::get_image_version_status(shared, call),
+        OperationId::GetImageInstallStatus => patch::get_image_install_status(shared, call),
+        OperationId::GetImageOptions => patch::get_image_options(shared, call),
+        OperationId::SwitchFleetProfile => patch::switch_fleet_profile(shared, call),
+        OperationId::GetFleetProfileSwitch => patch::get_fleet_profile_switch(shared, call),
+        OperationId::LogInByAccount => zstack::log_in_by_account(shared, call),
+        OperationId::LogOut => zstack::log_out(shared, call),
     }
 }
 

@@ -106,3 +106,132 @@ pub(super) fn get_upload_job_details_by_query(shared: &Shared, call: &Call<'_>) 
     }
     details(shared, call)
 }
+
+/// `PUT /zstack/v1/accounts/login`: `{"logInByAccount": {"accountName",
+/// "password"}}` (the password as the hex of its SHA-512 digest) →
+/// `{"inventory": {SessionInventory}}`. A wrong account or password is a
+/// failed call (503).
+#[doc(alias = "logInByAccount")]
+pub(super) fn log_in_by_account(shared: &Shared, call: &Call<'_>) -> Reply {
+    let Ok(body) = serde_json::from_slice::<cfp_model::LogInByAccount>(call.body) else {
+        return bad_request(
+            "the body must be {\"logInByAccount\": {\"accountName\", \"password\"}}",
+        );
+    };
+    let login = &body.log_in_by_account;
+    let session = shared
+        .world
+        .write()
+        .log_in(&login.account_name, &login.password);
+    let Some(session) = session else {
+        return error(
+            "ID.1000",
+            "Authentication failed",
+            "wrong account name or password",
+        );
+    };
+    let (created, expires) = (java_date(call.now), java_date(call.now + 7200));
+    Reply::value(
+        StatusCode::OK,
+        &serde_json::json!({
+            "inventory": {
+                "uuid": session,
+                "accountUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
+                "userUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
+                "expiredDate": expires,
+                "createDate": created,
+            }
+        }),
+    )
+}
+
+/// `DELETE /zstack/v1/accounts/sessions/{uuid}`: `{}`, even for a session
+/// that is already over.
+#[doc(alias = "logOut")]
+pub(super) fn log_out(shared: &Shared, call: &Call<'_>) -> Reply {
+    shared.world.write().log_out(call.param(0));
+    Reply::ok("{}")
+}
+
+/// A date as ZStack's JSON writes it (Java's default form, in UTC here):
+/// `Nov 23, 2025 2:13:20 PM`.
+fn java_date(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.strftime("%b %-d, %Y %-I:%M:%S %p").to_string())
+        .unwrap_or_default()
+}
+
+/// Checks `Authorization: ZStack <id>:<signature>` as ZStack's AccessKey-era
+/// REST server does: the `Date` header within 15 minutes of its clock, the
+/// key known, and the signature over `METHOD\nDATE\nPATH` (the path decoded,
+/// without `/zstack`, without the query). Each refusal is its plain text.
+pub(super) fn check_access_key(shared: &Shared, call: &Call<'_>) -> Result<(), Reply> {
+    let header = |name: &str| {
+        call.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let Some((id, signature)) = header("authorization")
+        .trim()
+        .strip_prefix("ZStack ")
+        .and_then(|v| v.split_once(':'))
+    else {
+        return Err(plain(
+            StatusCode::BAD_REQUEST,
+            "accessKey format is 'ZStack AccessKeyId:Signature'",
+        ));
+    };
+    let date = header("date");
+    if date.is_empty() {
+        return Err(plain(
+            StatusCode::BAD_REQUEST,
+            "'Date' must be incuded in request header",
+        ));
+    }
+    let Ok(at) = httpdate::parse_http_date(date) else {
+        return Err(plain(
+            StatusCode::BAD_REQUEST,
+            "'Date' format error, correct format is 'EEE, dd MMM yyyy HH:mm:ss z'",
+        ));
+    };
+    let at = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    if (at - call.now).abs() > 15 * 60 {
+        return Err(plain(StatusCode::FORBIDDEN, "requestTimeTooSkewed"));
+    }
+    let secret = shared
+        .world
+        .read()
+        .world
+        .zstack_access_keys
+        .get(id)
+        .cloned();
+    let Some(secret) = secret else {
+        return Err(plain(
+            StatusCode::FORBIDDEN,
+            &format!("access key id: {id} does not existed or disabled"),
+        ));
+    };
+    let spec = call.op.spec();
+    let mut path = String::new();
+    let mut values = call.params.iter();
+    for segment in spec.path.split('/').skip(1) {
+        path.push('/');
+        match segment.starts_with('{') {
+            true => path.push_str(values.next().map_or("", String::as_str)),
+            false => path.push_str(segment),
+        }
+    }
+    let path = path.strip_prefix("/zstack").unwrap_or(&path);
+    let to_sign = format!("{}\n{date}\n{path}", spec.method.as_str());
+    let expected = crate::credentials::access_key_signature(&secret, &to_sign);
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        expected.as_bytes(),
+        signature.as_bytes(),
+    )) {
+        return Err(plain(StatusCode::FORBIDDEN, "wrong accessKey signature"));
+    }
+    Ok(())
+}

@@ -27,6 +27,9 @@ pub(crate) struct DiffRecord {
     pub(crate) forced_failure: Option<(i64, String)>,
     /// Forced to fail while running, from `fail_next_diffs`.
     pub(crate) fail_when_running: Option<String>,
+    /// The machine matched the image's latest version when the diff was
+    /// created: it finds no changes.
+    pub(crate) no_changes: bool,
 }
 
 /// The state of a diff job at one instant.
@@ -80,92 +83,26 @@ impl DiffRecord {
 
     /// The job at `now`.
     pub(crate) fn view(&self, seed: u64, t: &Timings, failure_rate: f64, now: i64) -> DiffView {
-        let [t1, t2, t3, t4] = self.schedule(seed, t);
-        let progress_at = |at: i64| -> u32 {
-            if at < t3 {
-                return 0;
-            }
-            let pct = ((at - t3) * 100 / (t4 - t3).max(1)).clamp(0, 100);
-            u32::try_from(pct).unwrap_or(100)
-        };
-        if let Some((at, message)) = self.failure(seed, t, failure_rate)
-            && now >= at
-        {
-            return DiffView {
-                state: JobState::Failed,
-                progress: progress_at(at).min(99),
-                started: (at >= t3).then_some(t3),
-                eta: None,
-                updated: at,
-                error: Some(message),
-            };
-        }
-        let (state, updated) = if now < t1 {
-            (JobState::Created, self.created)
-        } else if now < t2 {
-            (JobState::Pending, t1)
-        } else if now < t3 {
-            (JobState::Queued, t2)
-        } else if now < t4 {
-            let p = i64::from(progress_at(now));
-            (JobState::Running, t3 + (t4 - t3) * p / 100)
-        } else {
-            (JobState::Complete, t4)
-        };
-        DiffView {
-            progress: match state {
-                JobState::Complete => 100,
-                JobState::Running => progress_at(now).min(99),
-                _ => 0,
-            },
-            started: (now >= t3).then_some(t3),
-            eta: (state != JobState::Created).then_some(t4),
-            updated,
-            error: None,
-            state,
-        }
+        staged_view(
+            self.created,
+            self.schedule(seed, t),
+            self.failure(seed, t, failure_rate),
+            now,
+        )
     }
 
     /// The job at `now`, as answered by create, retry (`with_success`) or
     /// status. Absent optional fields are written `null` while the job is
     /// Created, as in the vendor's retry example.
     pub(crate) fn job_json(&self, view: &DiffView, with_success: bool, status: bool) -> Value {
-        let job = DiffJob {
-            diff_id: self.id,
-            created: time(self.created),
-            error: match (&view.error, view.state.clone()) {
-                (Some(e), _) => Some(e.clone()),
-                (None, JobState::Complete) => Some(String::new()),
-                (None, _) => None,
-            },
-            eta: view.eta.map(time),
-            failures: self.past_failures + u64::from(view.state == JobState::Failed),
-            progress: view.progress,
-            started: view.started.map(|s| time(s).in_form(TimeForm::String)),
-            state_id: view.state.id(),
-            state_name: match (&view.state, status) {
-                // The vendor spells state 5 both ways; status says "Completed".
-                (JobState::Complete, true) => "Completed".into(),
-                (s, _) => s.name().to_owned(),
-            },
-            updated: time(view.updated),
-            // Clanforge marks a job that failed with `success: false` (and
-            // its joberror); the body is still the job.
-            success: if view.state == JobState::Failed {
-                Some(false)
-            } else {
-                with_success.then_some(true)
-            },
-        };
-        let mut value = serde_json::to_value(&job).unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut value {
-            for field in ["joberror", "jobeta", "jobstart"] {
-                if view.state == JobState::Created || view.state == JobState::Failed {
-                    map.entry(field).or_insert(Value::Null);
-                }
-            }
-        }
-        value
+        job_json(
+            ("diffid", self.id.0),
+            self.created,
+            view,
+            self.past_failures,
+            with_success,
+            status,
+        )
     }
 
     /// The status answer: the job, the changed files (once complete; `[]`
@@ -181,7 +118,13 @@ impl DiffRecord {
         let Value::Object(map) = &mut value else {
             return value;
         };
-        let changes = (view.state == JobState::Complete).then(|| self.changes(seed));
+        let changes = (view.state == JobState::Complete).then(|| {
+            if self.no_changes {
+                FileChanges::default()
+            } else {
+                self.changes(seed)
+            }
+        });
         for (key, files) in [
             ("added", changes.as_ref().map(|c| &c.added)),
             ("modified", changes.as_ref().map(|c| &c.modified)),
@@ -207,6 +150,116 @@ impl DiffRecord {
     pub(crate) fn status(&self, view: &DiffView, seed: u64) -> Option<DiffStatus> {
         serde_json::from_value(self.status_json(view, seed, None)).ok()
     }
+}
+
+/// A job that goes Created → Pending → Queued → Running → Complete at the
+/// times `[t1, t2, t3, t4]` (from `created`), or Failed at the failure's
+/// time if that comes first: the job at `now`.
+pub(crate) fn staged_view(
+    created: i64,
+    [t1, t2, t3, t4]: [i64; 4],
+    failure: Option<(i64, String)>,
+    now: i64,
+) -> DiffView {
+    let progress_at = |at: i64| -> u32 {
+        if at < t3 {
+            return 0;
+        }
+        let pct = ((at - t3) * 100 / (t4 - t3).max(1)).clamp(0, 100);
+        u32::try_from(pct).unwrap_or(100)
+    };
+    if let Some((at, message)) = failure
+        && now >= at
+    {
+        return DiffView {
+            state: JobState::Failed,
+            progress: progress_at(at).min(99),
+            started: (at >= t3).then_some(t3),
+            eta: None,
+            updated: at,
+            error: Some(message),
+        };
+    }
+    let (state, updated) = if now < t1 {
+        (JobState::Created, created)
+    } else if now < t2 {
+        (JobState::Pending, t1)
+    } else if now < t3 {
+        (JobState::Queued, t2)
+    } else if now < t4 {
+        let p = i64::from(progress_at(now));
+        (JobState::Running, t3 + (t4 - t3) * p / 100)
+    } else {
+        (JobState::Complete, t4)
+    };
+    DiffView {
+        progress: match state {
+            JobState::Complete => 100,
+            JobState::Running => progress_at(now).min(99),
+            _ => 0,
+        },
+        started: (now >= t3).then_some(t3),
+        eta: (state != JobState::Created).then_some(t4),
+        updated,
+        error: None,
+        state,
+    }
+}
+
+/// A Clanforge job answer (`id_field` and its id, then the job fields) at
+/// one instant, as create, retry (`with_success`) or status writes it.
+/// Absent optional fields are written `null` while the job is Created, as
+/// in the vendor's retry example.
+pub(crate) fn job_json(
+    (id_field, id): (&str, u64),
+    created: i64,
+    view: &DiffView,
+    past_failures: u64,
+    with_success: bool,
+    status: bool,
+) -> Value {
+    let job = DiffJob {
+        diff_id: DiffId(id),
+        created: time(created),
+        error: match (&view.error, view.state.clone()) {
+            (Some(e), _) => Some(e.clone()),
+            (None, JobState::Complete) => Some(String::new()),
+            (None, _) => None,
+        },
+        eta: view.eta.map(time),
+        failures: past_failures + u64::from(view.state == JobState::Failed),
+        progress: view.progress,
+        started: view.started.map(|s| time(s).in_form(TimeForm::String)),
+        state_id: view.state.id(),
+        state_name: match (&view.state, status) {
+            // The vendor spells state 5 both ways; status says "Completed".
+            (JobState::Complete, true) => "Completed".into(),
+            (s, _) => s.name().to_owned(),
+        },
+        updated: time(view.updated),
+        // Clanforge marks a job that failed with `success: false` (and its
+        // joberror); the body is still the job.
+        success: if view.state == JobState::Failed {
+            Some(false)
+        } else {
+            with_success.then_some(true)
+        },
+    };
+    let mut value = serde_json::to_value(&job).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        if id_field != "diffid" {
+            // The same fields under the job's own id name, first.
+            let rest = std::mem::take(map);
+            map.insert(id_field.to_owned(), Value::from(id));
+            map.extend(rest.into_iter().filter(|(k, _)| k != "diffid"));
+        }
+        for field in ["joberror", "jobeta", "jobstart"] {
+            if view.state == JobState::Created || view.state == JobState::Failed {
+                map.entry(field).or_insert(Value::Null);
+            }
+        }
+    }
+    value
 }
 
 /// Files a diff reports: path and size in bytes.
@@ -297,11 +350,11 @@ fn files_json(files: &[(String, u64)]) -> Value {
     )
 }
 
-fn time(secs: i64) -> UnixTime {
+pub(crate) fn time(secs: i64) -> UnixTime {
     UnixTime::from_secs(secs).unwrap_or(UnixTime::from_timestamp(jiff::Timestamp::UNIX_EPOCH))
 }
 
-fn secs(s: u64) -> i64 {
+pub(crate) fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX / 4)
 }
 
@@ -320,6 +373,7 @@ mod tests {
             past_failures: 0,
             forced_failure: None,
             fail_when_running: None,
+            no_changes: false,
         }
     }
 

@@ -160,6 +160,37 @@ impl WorldHandle {
         s.fail_next_diffs.extend(std::iter::repeat_n(message, n));
     }
 
+    /// Makes the next `n` image updates created or retried fail part-way
+    /// through running, with `message` as their `joberror`.
+    pub fn fail_next_updates(&self, n: usize, message: impl Into<String>) {
+        let message = message.into();
+        let mut s = self.write();
+        s.patch
+            .fail_next_updates
+            .extend(std::iter::repeat_n(message, n));
+    }
+
+    /// Sets a fleet's active allocations (a version install without
+    /// `force=1` is refused while there are any). `false` if there is no
+    /// such fleet.
+    pub fn set_allocations(&self, fleet: FleetId, n: u32) -> bool {
+        let mut s = self.write();
+        match s.world.fleets.get_mut(&fleet) {
+            Some(f) => {
+                f.allocations = n;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What locks an image now, if anything (image options' `diffid` and
+    /// `updateid`).
+    pub fn image_lock(&self, image: ImageId) -> Option<cfp_model::ImageLock> {
+        let now = self.now();
+        self.read().lock(image, now)
+    }
+
     /// Takes a game server offline (or back online): tasks created for it
     /// while offline end 126. `false` if there is no such game server.
     pub fn set_instance_offline(&self, id: ApplicationInstanceId, offline: bool) -> bool {

@@ -7,6 +7,7 @@
 
 mod diff;
 mod handle;
+mod patch;
 mod rollout;
 mod state;
 mod tasks;
@@ -17,11 +18,12 @@ use std::ops::RangeInclusive;
 
 use cfp_model::task::TaskTemplateAction;
 use cfp_model::{
-    AccountServiceId, ApplicationInstanceId, DiffId, FleetId, GameId, ImageId, MachineId, RegionId,
-    TaskTemplate, TaskTemplateId,
+    AccountServiceId, ApplicationInstanceId, DiffId, FleetId, GameId, ImageId, MachineId,
+    ProfileId, RegionId, TaskTemplate, TaskTemplateId, UpdateId,
 };
 
 pub use handle::WorldHandle;
+pub(crate) use patch::{SwitchRefusal, VersionOptions};
 pub(crate) use state::DiffRefusal;
 pub(crate) use tasks::{TaskConflict, parse_create};
 pub use tasks::{TaskFailureRule, TaskScope};
@@ -54,6 +56,15 @@ pub struct Timings {
     /// Each machine of a rollout finishes (completed or failed) after a
     /// seed-chosen time in this range from the rollout's start.
     pub rollout_machine: RangeInclusive<u64>,
+    /// An image update job runs (after the diff's Created, Pending and
+    /// Queued times) for a seed-chosen time in this range.
+    pub update_running: RangeInclusive<u64>,
+    /// An image version job builds (after the diff's Created and Pending
+    /// times) for a seed-chosen time in this range; its install follows.
+    pub version_running: RangeInclusive<u64>,
+    /// A profile switch stays pending this long, then switches a batch of
+    /// servers (`MaxMachines`, or all) every this long.
+    pub switch_step: u64,
 }
 
 impl Default for Timings {
@@ -65,6 +76,9 @@ impl Default for Timings {
             diff_running: 90..=150,
             task_action: 10..=30,
             rollout_machine: 30..=300,
+            update_running: 60..=120,
+            version_running: 20..=40,
+            switch_step: 10,
         }
     }
 }
@@ -88,6 +102,8 @@ pub enum FailedMachinesForm {
 pub(crate) struct ImageSpec {
     /// Its name (diff status `image.name`).
     pub name: String,
+    /// Its default update URL (image options `update_url`).
+    pub update_url: Option<String>,
 }
 
 /// A fleet and the regions it spans.
@@ -97,6 +113,12 @@ pub(crate) struct FleetSpec {
     pub name: String,
     /// The regions it spans, in order.
     pub regions: Vec<RegionId>,
+    /// A reservation fleet (its servers switch profiles on request); else
+    /// an allocation fleet.
+    pub reservation: bool,
+    /// Active allocations: a version install without `force=1` is refused
+    /// while there are any.
+    pub allocations: u32,
 }
 
 /// A machine: where diffs run and rollouts install.
@@ -162,6 +184,21 @@ pub struct ExistingDiff {
     pub created_before_start: u64,
 }
 
+/// An image update job that exists when the simulator starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingUpdate {
+    /// Its id.
+    pub id: UpdateId,
+    /// The image it updates.
+    pub image: ImageId,
+    /// The reference machine it runs on.
+    pub machine: MachineId,
+    /// Seconds before the simulator's start at which it was created.
+    pub created_before_start: u64,
+    /// It failed while running, with this `joberror`.
+    pub failed: Option<String>,
+}
+
 /// The description of a simulated world.
 ///
 /// [`World::default`] is the demo world that `cfp-sim`, the CLI's `--sim`
@@ -203,6 +240,14 @@ pub struct World {
     pub(crate) first_diff_id: u64,
     pub(crate) max_tasks: usize,
     pub(crate) max_diffs: usize,
+    pub(crate) accepted_diffs: BTreeSet<DiffId>,
+    pub(crate) failed_diffs: BTreeMap<DiffId, String>,
+    pub(crate) existing_updates: Vec<ExistingUpdate>,
+    pub(crate) profiles: BTreeMap<ProfileId, String>,
+    /// ZStack accounts: name → SHA-512 hex of the password.
+    pub(crate) zstack_accounts: BTreeMap<String, String>,
+    /// ZStack AccessKeys: id → secret.
+    pub(crate) zstack_access_keys: BTreeMap<String, String>,
 }
 
 /// The name of the field [`World::extra_field`] adds.
@@ -221,6 +266,12 @@ pub const DEMO_ZSTACK_IDLE_IMAGE: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 pub const DEMO_ZSTACK_FAILING_IMAGE: &str = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b";
 /// The diff that exists, complete, in the default world.
 pub const DEMO_DIFF_ID: DiffId = DiffId(218_595);
+/// A complete diff of image 3 nobody accepted or rejected: it locks image 3.
+pub const DEMO_WAITING_DIFF_ID: DiffId = DiffId(218_590);
+/// A failed diff of image 4 nobody rejected: it locks image 4.
+pub const DEMO_FAILED_DIFF_ID: DiffId = DiffId(218_589);
+/// A failed update of image 2 (its download failed).
+pub const DEMO_FAILED_UPDATE_ID: UpdateId = UpdateId(7000);
 
 impl World {
     /// How many tasks a world keeps by default (whole batches are forgotten,
@@ -254,6 +305,12 @@ impl World {
             first_diff_id: DEMO_DIFF_ID.0 + 1,
             max_tasks: Self::DEFAULT_MAX_TASKS,
             max_diffs: Self::DEFAULT_MAX_DIFFS,
+            accepted_diffs: BTreeSet::new(),
+            failed_diffs: BTreeMap::new(),
+            existing_updates: Vec::new(),
+            profiles: BTreeMap::new(),
+            zstack_accounts: BTreeMap::new(),
+            zstack_access_keys: BTreeMap::new(),
         }
     }
 
@@ -271,7 +328,79 @@ impl World {
 
     /// Adds a game image.
     pub fn image(mut self, id: ImageId, name: impl Into<String>) -> Self {
-        self.images.insert(id, ImageSpec { name: name.into() });
+        self.images.insert(
+            id,
+            ImageSpec {
+                name: name.into(),
+                update_url: None,
+            },
+        );
+        self
+    }
+
+    /// Sets an image's default update URL (image options `update_url`;
+    /// update create may then leave `url` out).
+    pub fn update_url(mut self, image: ImageId, url: impl Into<String>) -> Self {
+        if let Some(i) = self.images.get_mut(&image) {
+            i.update_url = Some(url.into());
+        }
+        self
+    }
+
+    /// Makes `fleet` a reservation fleet (its servers switch profiles on
+    /// request) or an allocation fleet (the default).
+    pub fn reservation(mut self, fleet: FleetId, yes: bool) -> Self {
+        if let Some(f) = self.fleets.get_mut(&fleet) {
+            f.reservation = yes;
+        }
+        self
+    }
+
+    /// Sets a fleet's active allocations: while there are any, a version
+    /// install without `force=1` is refused.
+    pub fn allocations(mut self, fleet: FleetId, n: u32) -> Self {
+        if let Some(f) = self.fleets.get_mut(&fleet) {
+            f.allocations = n;
+        }
+        self
+    }
+
+    /// Marks a diff that exists when the simulator starts as accepted (a
+    /// version was made from it), so it does not lock its image.
+    pub fn accepted_diff(mut self, id: DiffId) -> Self {
+        self.accepted_diffs.insert(id);
+        self
+    }
+
+    /// Makes a diff that exists when the simulator starts fail while
+    /// running, with `message` as its `joberror`.
+    pub fn failed_diff(mut self, id: DiffId, message: impl Into<String>) -> Self {
+        self.failed_diffs.insert(id, message.into());
+        self
+    }
+
+    /// Adds an image update job that exists when the simulator starts.
+    pub fn existing_update(mut self, update: ExistingUpdate) -> Self {
+        self.existing_updates.push(update);
+        self
+    }
+
+    /// Adds a game server profile (the target of a profile switch).
+    pub fn profile(mut self, id: ProfileId, name: impl Into<String>) -> Self {
+        self.profiles.insert(id, name.into());
+        self
+    }
+
+    /// Adds a ZStack account that can log in with `password`.
+    pub fn zstack_account(mut self, name: impl Into<String>, password: &str) -> Self {
+        self.zstack_accounts
+            .insert(name.into(), crate::credentials::sha512_hex(password));
+        self
+    }
+
+    /// Adds a ZStack AccessKey (its id and secret).
+    pub fn zstack_access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.zstack_access_keys.insert(id.into(), secret.into());
         self
     }
 
@@ -293,6 +422,8 @@ impl World {
             FleetSpec {
                 name: name.into(),
                 regions: regions.into_iter().collect(),
+                reservation: false,
+                allocations: 0,
             },
         );
         self
@@ -482,8 +613,9 @@ impl World {
 impl Default for World {
     /// The demo world:
     ///
-    /// - account service 1; game 1 "Demo Game"; images 1 `demo-server` and
-    ///   2 `demo-server-beta`;
+    /// - account service 1; game 1 "Demo Game"; images 1 `demo-server`, 2
+    ///   `demo-server-beta`, 3 `demo-server-legacy` and 4
+    ///   `demo-server-test`;
     /// - regions 1 Europe West, 2 North America East, 3 Asia Pacific;
     ///   fleet 1 `demo-fleet-eu-na` over regions 1 and 2, fleet 2
     ///   `demo-fleet-apac` over region 3;
@@ -493,8 +625,19 @@ impl Default for World {
     ///   machine failing with probability 0.2 as the seed decides (with the
     ///   default seed 1: machine 3 fails, the others complete, the last at
     ///   298 s); image 2 on no fleet;
-    /// - diff 218595 (image 1, machine 1) complete; new diffs count from
-    ///   218596;
+    /// - diff 218595 (image 1, machine 1) complete and accepted (image 1 is
+    ///   not locked); new diffs count from 218596; image 1's default update
+    ///   URL is `s3://builds/demo-server/`; updates count from 7001,
+    ///   versions from 5101;
+    /// - diff 218590 (image 3, machine 4) complete and never accepted or
+    ///   rejected, so image 3 is locked by it; diff 218589 (image 4,
+    ///   machine 4) failed, so image 4 is locked by it; update 7000 (image
+    ///   2, machine 3) failed ("download failed");
+    /// - fleet 2 is a reservation fleet (fleet 1 an allocation fleet, no
+    ///   active allocations); profiles 11 `demo-profile-v1` and 12
+    ///   `demo-profile-v2`;
+    /// - ZStack account `admin` with password `password`, and AccessKey
+    ///   `DEMOACCESSKEYID00001` with secret `demo-access-key-secret`;
     /// - task templates 1 Restart, 2 Stop, 3 Start, 4 Update (which
     ///   requires the parameter `version`);
     /// - game servers 1–60 in fleet 1 (odd ids in region 1, even in region
@@ -527,6 +670,35 @@ impl Default for World {
                 machine: MachineId(1),
                 created_before_start: 3600,
             })
+            .accepted_diff(DEMO_DIFF_ID)
+            .image(ImageId(3), "demo-server-legacy")
+            .image(ImageId(4), "demo-server-test")
+            .existing_diff(ExistingDiff {
+                id: DEMO_WAITING_DIFF_ID,
+                image: ImageId(3),
+                machine: MachineId(4),
+                created_before_start: 7200,
+            })
+            .existing_diff(ExistingDiff {
+                id: DEMO_FAILED_DIFF_ID,
+                image: ImageId(4),
+                machine: MachineId(4),
+                created_before_start: 7200,
+            })
+            .failed_diff(DEMO_FAILED_DIFF_ID, "machine 4 ran out of disk space")
+            .existing_update(ExistingUpdate {
+                id: DEMO_FAILED_UPDATE_ID,
+                image: ImageId(2),
+                machine: MachineId(3),
+                created_before_start: 5400,
+                failed: Some("download failed: s3://builds/demo-server-beta/ not found".into()),
+            })
+            .update_url(ImageId(1), "s3://builds/demo-server/")
+            .reservation(f2, true)
+            .profile(ProfileId(11), "demo-profile-v1")
+            .profile(ProfileId(12), "demo-profile-v2")
+            .zstack_account("admin", "password")
+            .zstack_access_key("DEMOACCESSKEYID00001", "demo-access-key-secret")
             .zstack_image(
                 DEMO_ZSTACK_IMAGE,
                 UploadJobsForm::VendorExample,
@@ -621,7 +793,7 @@ mod tests {
     fn default_world_matches_its_documentation() {
         let w = World::default();
         assert_eq!(w.account_services.len(), 1);
-        assert_eq!(w.images.len(), 2);
+        assert_eq!(w.images.len(), 4);
         assert_eq!(w.machines.len(), 4);
         assert_eq!(w.fleets.len(), 2);
         assert_eq!(w.regions.len(), 3);

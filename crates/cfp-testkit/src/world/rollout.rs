@@ -6,38 +6,84 @@ use std::fmt::Write as _;
 
 use cfp_model::{FleetId, ImageId, MachineCounts, MachineId, RegionId};
 
-use super::{FailedMachinesForm, MachineSpec, Rollout, Timings, World};
+use super::patch::Install;
+use super::{FailedMachinesForm, MachineSpec, World};
 use crate::rng::{Tag, between, hash, unit};
 
 /// Where one machine of a rollout is at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MachineState {
+pub(crate) enum MachineState {
     Pending,
     Completed,
     Failed,
 }
 
-fn machine_state(
-    seed: u64,
-    timings: &Timings,
-    image: ImageId,
-    machine: MachineId,
-    rollout: &Rollout,
-    started: i64,
-    now: i64,
-) -> MachineState {
-    let took = between(
-        hash(seed, Tag::RolloutTime, &[image.0, machine.0]),
-        *timings.rollout_machine.start(),
-        *timings.rollout_machine.end(),
-    );
-    if now < started.saturating_add(i64::try_from(took).unwrap_or(i64::MAX)) {
-        MachineState::Pending
-    } else if unit(hash(seed, Tag::RolloutFails, &[image.0, machine.0])) < rollout.failure_rate {
-        MachineState::Failed
-    } else {
-        MachineState::Completed
+/// A seeded decision about `machine` in `install`. The world's own
+/// rollout (salt 0) keeps the decisions it always had; a version's install
+/// (salted by its id) gets its own.
+fn decide(seed: u64, tag: Tag, image: ImageId, machine: MachineId, install: &Install) -> u64 {
+    match install.salt {
+        0 => hash(seed, tag, &[image.0, machine.0]),
+        salt => hash(seed, tag, &[image.0, machine.0, salt]),
     }
+}
+
+/// Every machine of the fleets that run `image` in `install` at `now`:
+/// its state and when it ends. With `disable_percentage`, a machine still
+/// installing `disable_timeout` after the start is disabled (failed) once
+/// that share of the machines completed.
+pub(crate) fn machine_states(
+    world: &World,
+    seed: u64,
+    image: ImageId,
+    install: &Install,
+    now: i64,
+) -> Vec<(MachineId, MachineState, i64)> {
+    let Some(rollout) = world.rollouts.get(&image) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(MachineId, MachineState, i64)> = world
+        .machines
+        .iter()
+        .filter(|(_, m)| rollout.fleets.contains(&m.fleet))
+        .map(|(id, _)| {
+            let took = between(
+                decide(seed, Tag::RolloutTime, image, *id, install),
+                *world.timings.rollout_machine.start(),
+                *world.timings.rollout_machine.end(),
+            );
+            let ends = install
+                .started
+                .saturating_add(i64::try_from(took).unwrap_or(i64::MAX));
+            let fails =
+                unit(decide(seed, Tag::RolloutFails, image, *id, install)) < rollout.failure_rate;
+            let state = if now < ends {
+                MachineState::Pending
+            } else if fails {
+                MachineState::Failed
+            } else {
+                MachineState::Completed
+            };
+            (*id, state, ends)
+        })
+        .collect();
+    if let Some((pct, timeout)) = install.disable
+        && now >= install.started.saturating_add(timeout)
+        && !out.is_empty()
+    {
+        let completed = out
+            .iter()
+            .filter(|(_, s, _)| *s == MachineState::Completed)
+            .count();
+        if completed as f64 * 100.0 / out.len() as f64 >= pct {
+            for m in &mut out {
+                if m.1 == MachineState::Pending {
+                    m.1 = MachineState::Failed;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn add(c: &mut MachineCounts, s: MachineState) {
@@ -59,7 +105,7 @@ pub(crate) fn counts(
     world: &World,
     seed: u64,
     image: ImageId,
-    started: i64,
+    install: &Install,
     now: i64,
 ) -> RolloutCounts {
     let mut out = RolloutCounts {
@@ -83,11 +129,11 @@ pub(crate) fn counts(
         out.fleets
             .insert(*fleet, (MachineCounts::default(), regions));
     }
-    for (id, MachineSpec { fleet, region, .. }) in &world.machines {
+    for (id, s, _) in machine_states(world, seed, image, install, now) {
+        let MachineSpec { fleet, region, .. } = &world.machines[&id];
         let Some((fleet_counts, regions)) = out.fleets.get_mut(fleet) else {
             continue;
         };
-        let s = machine_state(seed, &world.timings, image, *id, rollout, started, now);
         add(&mut out.total, s);
         add(fleet_counts, s);
         add(regions.entry(*region).or_default(), s);
@@ -181,12 +227,20 @@ mod tests {
         World::default()
     }
 
+    fn at(started: i64) -> Install {
+        Install {
+            started,
+            salt: 0,
+            disable: None,
+        }
+    }
+
     #[test]
     fn everything_is_pending_at_the_start_and_done_after_the_longest_machine() {
         let w = world();
-        let c = counts(&w, 1, ImageId(1), 1000, 1000);
+        let c = counts(&w, 1, ImageId(1), &at(1000), 1000);
         assert_eq!(c.total.pending, 4);
-        let c = counts(&w, 1, ImageId(1), 1000, 1000 + 300);
+        let c = counts(&w, 1, ImageId(1), &at(1000), 1000 + 300);
         assert_eq!(c.total.pending, 0);
         assert_eq!(c.total.completed + c.total.failed, 4);
     }
@@ -194,7 +248,7 @@ mod tests {
     #[test]
     fn an_image_on_no_fleet_writes_empty_maps_as_arrays() {
         let w = world();
-        let c = counts(&w, 1, ImageId(2), 1000, 1000);
+        let c = counts(&w, 1, ImageId(2), &at(1000), 1000);
         let body = status_body(&w, &c, true);
         assert_eq!(
             body,
@@ -205,7 +259,7 @@ mod tests {
     #[test]
     fn detail_has_fleets_and_regions_with_names() {
         let w = world();
-        let c = counts(&w, 1, ImageId(1), 1000, 1000);
+        let c = counts(&w, 1, ImageId(1), &at(1000), 1000);
         let v: Value = serde_json::from_str(&status_body(&w, &c, true)).unwrap();
         assert_eq!(v["fleets"]["1"]["regions"]["1"]["name"], "Europe West");
         assert_eq!(v["fleets"]["1"]["regions"]["1"]["pending_machines"], 2);

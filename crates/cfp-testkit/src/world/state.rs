@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::World;
 use super::diff::DiffRecord;
+use super::patch::PatchState;
 use super::rollout;
 use super::tasks::{self, BatchRecord, TaskConflict, TaskRecord};
 use super::upload;
@@ -35,6 +36,7 @@ pub(crate) struct WorldState {
     pub(crate) start: i64,
     pub(super) rollout_started: BTreeMap<ImageId, i64>,
     pub(super) diffs: BTreeMap<DiffId, DiffRecord>,
+    pub(crate) patch: PatchState,
     next_diff: u64,
     pub(super) fail_next_diffs: VecDeque<String>,
     /// The most recent tasks, oldest first; `tasks[0]` has id `task_base`.
@@ -72,13 +74,18 @@ impl WorldState {
                         created,
                         attempt: 0,
                         past_failures: 0,
-                        forced_failure: None,
+                        forced_failure: world
+                            .failed_diffs
+                            .get(&d.id)
+                            .map(|m| (created + 20, m.clone())),
                         fail_when_running: None,
+                        no_changes: false,
                     },
                 )
             })
             .collect();
         Self {
+            patch: PatchState::new(&world, start),
             next_diff: world.first_diff_id,
             world,
             seed,
@@ -99,7 +106,11 @@ impl WorldState {
 
     // -- Clanforge ----------------------------------------------------------
 
-    fn diff_for(&self, asid: AccountServiceId, id: DiffId) -> Result<&DiffRecord, DiffRefusal> {
+    pub(super) fn diff_for(
+        &self,
+        asid: AccountServiceId,
+        id: DiffId,
+    ) -> Result<&DiffRecord, DiffRefusal> {
         self.diffs
             .get(&id)
             .filter(|d| d.asid == asid)
@@ -136,18 +147,9 @@ impl WorldState {
                 "machine {machine} not found"
             )));
         }
-        let (seed, timings, rate) = (self.seed, &self.world.timings, self.world.diff_failure_rate);
-        if let Some(busy) = self.diffs.values().find(|d| {
-            d.asid == asid
-                && d.image == image
-                && d.machine == machine
-                && !d.view(seed, timings, rate, now).state.is_terminal()
-        }) {
-            return Err(DiffRefusal::Envelope(
-                1,
-                format!("image locked by diffid: {}", busy.id),
-            ));
-        }
+        // A diff neither accepted nor rejected, or a running update, locks
+        // the image.
+        self.check_diff_lock(image, now)?;
         let id = DiffId(self.next_diff);
         self.next_diff += 1;
         let record = DiffRecord {
@@ -160,6 +162,7 @@ impl WorldState {
             past_failures: 0,
             forced_failure: None,
             fail_when_running: self.fail_next_diffs.pop_front(),
+            no_changes: self.finds_no_changes(image, machine, now),
         };
         let json = self.diff_json(&record, now, true);
         self.diffs.insert(id, record);
@@ -276,12 +279,8 @@ impl WorldState {
         if !self.world.images.contains_key(&image) {
             return None;
         }
-        let started = self
-            .rollout_started
-            .get(&image)
-            .copied()
-            .unwrap_or(self.start);
-        let counts = rollout::counts(&self.world, self.seed, image, started, now);
+        let install = self.current_install(image, now);
+        let counts = rollout::counts(&self.world, self.seed, image, &install, now);
         Some(rollout::status_body(&self.world, &counts, detail))
     }
 

@@ -93,7 +93,7 @@ async fn progress_rises_while_running() {
 }
 
 #[tokio::test]
-async fn a_second_diff_of_the_same_image_and_machine_is_locked() {
+async fn a_diff_locks_its_image_until_it_is_accepted_or_rejected() {
     let sim = Sim::start().await;
     let first = sim.clanforge(CREATE).await.json();
     let second = sim.clanforge(CREATE).await;
@@ -106,12 +106,24 @@ async fn a_second_diff_of_the_same_image_and_machine_is_locked() {
         env["error_message"],
         format!("image locked by diffid: {}", first["diffid"])
     );
-    // Another machine is free.
+    // The lock is the image's, whatever the machine, and an update is
+    // refused too.
     let other = sim
         .clanforge("/cfp/v1/imagediff/create?accountserviceid=1&imageid=1&machineid=3")
         .await
         .json();
-    assert_eq!(other["jobstateid"], 1);
+    assert_eq!(other["error_message"], env["error_message"]);
+    let update = sim
+        .clanforge("/cfp/v1/imageupdate/create?accountserviceid=1&imageid=1&machineid=3&desc=x")
+        .await
+        .json();
+    assert_eq!(update["error_message"], env["error_message"]);
+    // Another image is free.
+    let free = sim
+        .clanforge("/cfp/v1/imagediff/create?accountserviceid=1&imageid=2&machineid=3")
+        .await
+        .json();
+    assert_eq!(free["jobstateid"], 1);
 }
 
 #[tokio::test]

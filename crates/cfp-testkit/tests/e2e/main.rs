@@ -12,6 +12,7 @@ mod clanforge;
 mod conformance;
 mod faults;
 mod journal_admin;
+mod patch;
 mod process;
 mod task;
 mod tls;

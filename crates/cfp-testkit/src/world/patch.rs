@@ -5,9 +5,11 @@
 //! The rules follow the vendor's pages (see `docs/openapi.yaml`):
 //!
 //! - an image is **locked** by a diff of it that is neither accepted (a
-//!   version made from it) nor rejected, and by an update of it that is
-//!   still running; a new update or diff then gets the envelope "image
-//!   locked by diffid: N" (or "updateid");
+//!   version made from it) nor rejected, and by its latest update unless
+//!   that failed or a diff has been made since; a new update then gets the
+//!   envelope "image locked by diffid: N" (or "updateid"), and so does a
+//!   new diff, except that a complete update's lock passes to the diff that
+//!   follows it;
 //! - a complete update changes the reference machine's files, so the next
 //!   diff of that machine finds changes; a diff of a machine whose files
 //!   match the image's latest version finds none, and a version made from
@@ -277,7 +279,9 @@ pub(crate) enum SwitchRefusal {
 
 impl WorldState {
     /// What locks `image` at `now`: the latest diff of it neither accepted
-    /// nor rejected, else an update of it still running.
+    /// nor rejected; else its latest update, unless that update failed or
+    /// a diff of the image has been created since (the update's changes
+    /// then belong to that diff).
     pub(crate) fn lock(&self, image: ImageId, now: i64) -> Option<ImageLock> {
         let diff = self
             .diffs
@@ -288,12 +292,33 @@ impl WorldState {
             return Some(ImageLock::Diff(d.id));
         }
         let (seed, t) = (self.seed, &self.world.timings);
-        self.patch
+        let update = self
+            .patch
             .updates
             .values()
-            .rev()
-            .find(|u| u.image == image && !u.view(seed, t, now).state.is_terminal())
-            .map(|u| ImageLock::Update(u.id))
+            .filter(|u| u.image == image)
+            .max_by_key(|u| (u.created, u.id))?;
+        let failed = update.view(seed, t, now).state.is_failure();
+        let diffed = self
+            .diffs
+            .values()
+            .any(|d| d.image == image && d.created >= update.created);
+        (!failed && !diffed).then_some(ImageLock::Update(update.id))
+    }
+
+    /// The update that locks `image` is still running.
+    fn update_running(&self, image: ImageId, now: i64) -> Option<UpdateId> {
+        match self.lock(image, now) {
+            Some(ImageLock::Update(u)) => {
+                let running = self.patch.updates.get(&u).is_some_and(|r| {
+                    !r.view(self.seed, &self.world.timings, now)
+                        .state
+                        .is_terminal()
+                });
+                running.then_some(u)
+            }
+            _ => None,
+        }
     }
 
     fn locked(lock: ImageLock) -> DiffRefusal {
@@ -318,11 +343,15 @@ impl WorldState {
         })
     }
 
-    /// Refuses a new diff of a locked image (a retry of the diff that
-    /// holds the lock is not new).
+    /// Refuses a new diff of an image locked by a diff, or by an update
+    /// still running; a complete update's lock passes to the new diff.
     pub(crate) fn check_diff_lock(&self, image: ImageId, now: i64) -> Result<(), DiffRefusal> {
         match self.lock(image, now) {
-            Some(lock) => Err(Self::locked(lock)),
+            Some(ImageLock::Diff(d)) => Err(Self::locked(ImageLock::Diff(d))),
+            Some(ImageLock::Update(_)) => match self.update_running(image, now) {
+                Some(u) => Err(Self::locked(ImageLock::Update(u))),
+                None => Ok(()),
+            },
             None => Ok(()),
         }
     }
@@ -896,11 +925,13 @@ mod tests {
             again.unwrap_err(),
             DiffRefusal::Envelope(1, format!("image locked by updateid: {id}"))
         );
-        // Long after: complete, and the image is free again.
+        // Long after, complete: still locked (for its diff), but a diff may
+        // be made, which takes the lock.
         let later = NOW + 10_000;
-        assert_eq!(s.lock(ImageId(1), later), None);
         let st = s.update_status(AccountServiceId(1), id, later).unwrap();
         assert_eq!(st["jobstatename"], "Completed");
+        assert_eq!(s.lock(ImageId(1), later), Some(ImageLock::Update(id)));
+        assert!(s.check_diff_lock(ImageId(1), later).is_ok());
     }
 
     #[test]

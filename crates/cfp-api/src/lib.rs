@@ -89,6 +89,7 @@ mod client;
 pub mod error;
 mod generated;
 mod ops;
+pub mod patch;
 mod pipeline;
 mod redact;
 mod response;

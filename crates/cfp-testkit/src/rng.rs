@@ -21,6 +21,7 @@ pub(crate) enum Tag {
     UpdateRunning = 12,
     VersionRunning = 13,
     Session = 14,
+    UpdateSource = 15,
 }
 
 /// SplitMix64's finaliser: a good 64-bit mixer.

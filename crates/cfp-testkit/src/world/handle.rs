@@ -170,6 +170,16 @@ impl WorldHandle {
             .extend(std::iter::repeat_n(message, n));
     }
 
+    /// Makes the next `n` image versions created fail while building, with
+    /// `message` as their `joberror`.
+    pub fn fail_next_versions(&self, n: usize, message: impl Into<String>) {
+        let message = message.into();
+        let mut s = self.write();
+        s.patch
+            .fail_next_versions
+            .extend(std::iter::repeat_n(message, n));
+    }
+
     /// Sets a fleet's active allocations (a version install without
     /// `force=1` is refused while there are any). `false` if there is no
     /// such fleet.

@@ -67,6 +67,9 @@ pub(crate) struct UpdateRecord {
     pub(crate) past_failures: u64,
     /// Made to fail while running (from `fail_next_updates`).
     pub(crate) fail_when_running: Option<String>,
+    /// What it updates from: a hash of the URL (the same build twice
+    /// changes nothing the second time).
+    pub(crate) source: u64,
 }
 
 /// One image version job and its install.
@@ -82,6 +85,8 @@ pub(crate) struct VersionRecord {
     pub(crate) install_at: Option<i64>,
     /// `disable_percentage` (0–100) and `disable_timeout` in seconds.
     pub(crate) disable: Option<(f64, i64)>,
+    /// Made to fail while building (from `fail_next_versions`).
+    pub(crate) fail: Option<String>,
 }
 
 /// One reservation fleet's profile switch.
@@ -119,6 +124,10 @@ pub(crate) struct PatchState {
     pub(crate) next_version: u64,
     pub(crate) next_uninstall: u64,
     pub(crate) fail_next_updates: VecDeque<String>,
+    pub(crate) fail_next_versions: VecDeque<String>,
+    /// Per image, the source of the update its latest version was built
+    /// from.
+    pub(crate) built_from: BTreeMap<ImageId, u64>,
     pub(crate) switches: BTreeMap<FleetId, SwitchRecord>,
     /// ZStack sessions opened by login.
     pub(crate) sessions: BTreeSet<String>,
@@ -145,6 +154,7 @@ impl PatchState {
                     attempt: 0,
                     past_failures: 0,
                     fail_when_running: u.failed.clone(),
+                    source: 0,
                 };
                 (u.id, record)
             })
@@ -226,11 +236,20 @@ impl VersionRecord {
     }
 
     pub(crate) fn view(&self, seed: u64, t: &Timings, now: i64) -> DiffView {
-        staged_view(self.created, self.schedule(seed, t), None, now)
+        let stages = self.schedule(seed, t);
+        let failure = self
+            .fail
+            .clone()
+            .map(|m| (stages[2] + (stages[3] - stages[2]) / 2, m));
+        staged_view(self.created, stages, failure, now)
     }
 
-    /// When its install starts: after the build, at `install_at`.
+    /// When its install starts: after the build, at `install_at` (never
+    /// for a version whose build failed).
     pub(crate) fn install_start(&self, seed: u64, t: &Timings) -> Option<i64> {
+        if self.fail.is_some() {
+            return None;
+        }
         let built = self.schedule(seed, t)[3];
         self.install_at.map(|at| at.max(built))
     }
@@ -329,18 +348,34 @@ impl WorldState {
     }
 
     /// Whether a diff of `image` on `machine` created at `now` finds no
-    /// changes: the machine matches the image's latest version and no
-    /// update changed it since.
+    /// changes: the machine matches the image's latest version, and no
+    /// update has changed it since (an update of the same build as that
+    /// version's changes nothing).
     pub(crate) fn finds_no_changes(&self, image: ImageId, machine: MachineId, now: i64) -> bool {
         let Some(since) = self.patch.in_sync.get(&(image, machine)) else {
             return false;
         };
+        let built_from = self.patch.built_from.get(&image).copied();
         let (seed, t) = (self.seed, &self.world.timings);
         !self.patch.updates.values().any(|u| {
             u.image == image
                 && u.machine == machine
+                && Some(u.source) != built_from
                 && u.completed_at(seed, t, now).is_some_and(|at| at >= *since)
         })
+    }
+
+    /// The source of the latest update of `image` on `machine` complete by
+    /// `at`.
+    fn update_source(&self, image: ImageId, machine: MachineId, at: i64) -> Option<u64> {
+        let (seed, t) = (self.seed, &self.world.timings);
+        self.patch
+            .updates
+            .values()
+            .filter(|u| u.image == image && u.machine == machine)
+            .filter_map(|u| Some((u.completed_at(seed, t, at)?, u.source)))
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, source)| source)
     }
 
     /// Refuses a new diff of an image locked by a diff, or by an update
@@ -386,6 +421,7 @@ impl WorldState {
         }
         let id = UpdateId(self.patch.next_update);
         self.patch.next_update += 1;
+        let url = url.or(spec.update_url.as_deref()).unwrap_or("");
         let record = UpdateRecord {
             id,
             asid,
@@ -395,6 +431,11 @@ impl WorldState {
             attempt: 0,
             past_failures: 0,
             fail_when_running: self.patch.fail_next_updates.pop_front(),
+            source: hash(
+                0,
+                Tag::UpdateSource,
+                &[crate::journal::body_digest(url.as_bytes())],
+            ),
         };
         let view = record.view(self.seed, &self.world.timings, now);
         let json = record.json(&view, true);
@@ -530,7 +571,7 @@ impl WorldState {
         o: &VersionOptions,
         now: i64,
     ) -> Result<Value, DiffRefusal> {
-        let (image, machine, state, no_changes) = {
+        let (image, machine, state, no_changes, diff_created) = {
             let d = self.diff_for(asid, id)?;
             let view = d.view(
                 self.seed,
@@ -538,7 +579,7 @@ impl WorldState {
                 self.world.diff_failure_rate,
                 now,
             );
-            (d.image, d.machine, view.state, d.no_changes)
+            (d.image, d.machine, view.state, d.no_changes, d.created)
         };
         match self.patch.fates.get(&id) {
             Some(Fate::Accepted(v)) => {
@@ -596,12 +637,17 @@ impl WorldState {
             restart: o.restart,
             install_at: o.install_at,
             disable: o.disable,
+            fail: self.patch.fail_next_versions.pop_front(),
         };
         let view = record.view(self.seed, &self.world.timings, now);
         self.patch.versions.insert(vid, record);
         self.patch.fates.insert(id, Fate::Accepted(vid));
-        // The reference machine now matches the image's latest version.
+        // The reference machine now matches the image's latest version,
+        // built from the update before the diff.
         self.patch.in_sync.insert((image, machine), now);
+        if let Some(source) = self.update_source(image, machine, diff_created) {
+            self.patch.built_from.insert(image, source);
+        }
         Ok(job_json(
             ("imageversionid", vid.0),
             now,

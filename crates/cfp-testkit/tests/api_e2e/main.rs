@@ -16,6 +16,7 @@ mod api_support;
 
 mod faults;
 mod operations;
+mod patch;
 mod pause_resume;
 mod redirects;
 mod tls;

@@ -217,17 +217,24 @@ async fn a_failed_update_is_retried_and_counts_its_failures() {
     assert_eq!(sim.clanforge(&options(1)).await.json()["updateid"], 0);
     // A complete update locks the image until its diff is made.
     let ok = sim
-        .clanforge(&format!("/cfp/v1/imageupdate/create?{ASID}&imageid=1&machineid=2&desc=y"))
+        .clanforge(&format!(
+            "/cfp/v1/imageupdate/create?{ASID}&imageid=1&machineid=2&desc=y"
+        ))
         .await
         .json();
     let uid = ok["updateid"].clone();
     until_done(&sim, &format!("/cfp/v1/imageupdate/{uid}/status?{ASID}")).await;
     assert_eq!(sim.clanforge(&options(1)).await.json()["updateid"], uid);
     let diff = sim
-        .clanforge(&format!("/cfp/v1/imagediff/create?{ASID}&imageid=1&machineid=2"))
+        .clanforge(&format!(
+            "/cfp/v1/imagediff/create?{ASID}&imageid=1&machineid=2"
+        ))
         .await
         .json();
-    assert_eq!(sim.clanforge(&options(1)).await.json()["diffid"], diff["diffid"]);
+    assert_eq!(
+        sim.clanforge(&options(1)).await.json()["diffid"],
+        diff["diffid"]
+    );
     assert_eq!(sim.clanforge(&options(1)).await.json()["updateid"], 0);
 }
 

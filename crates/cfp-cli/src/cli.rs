@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use crate::commands::batch::BatchCommand;
 pub use crate::commands::image::ImageCommand;
 pub use crate::commands::imagediff::ImagediffCommand;
+pub use crate::commands::patch::PatchArgs;
 pub use crate::commands::task::{Target, TaskCommand, TaskCreateArgs};
 pub use crate::commands::upload_job::UploadJobArgs;
 use crate::parse::parse_duration;
@@ -112,6 +113,15 @@ pub enum Command {
     #[doc(alias = "getUploadJobDetails")]
     UploadJob(UploadJobArgs),
 
+    /// Patch an image with zero downtime: update, diff, version, rollout gate
+    /// and an optional profile switch, resumable
+    #[command(after_help = "Examples:\n  \
+        cfp patch --asid 1 --image 1 --machine 1 --url-env BUILD_URL --restart --yes -o ndjson\n  \
+        cfp patch --asid 1 --image 1 --machine 1 --plan\n  \
+        cfp patch resume --yes\n  \
+        cfp patch show")]
+    Patch(Box<PatchArgs>),
+
     /// Walk through every operation against the built-in simulator
     Demo(DemoArgs),
 
@@ -135,6 +145,7 @@ impl Command {
         match self {
             Command::Imagediff(c) => c.asid(),
             Command::Image(c) => c.asid(),
+            Command::Patch(c) => c.asid(),
             _ => None,
         }
     }

@@ -196,6 +196,12 @@ impl PatchError {
     }
 }
 
+/// The client clock's wall time as Unix seconds, as records and events
+/// write it.
+pub fn unix_now(clock: &dyn crate::Clock) -> i64 {
+    unix(clock.wall_now())
+}
+
 /// How a patch ended well: its record.
 pub type PatchReport = PatchRecord;
 

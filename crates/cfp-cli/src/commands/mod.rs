@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod image;
 pub mod imagediff;
+pub mod patch;
 pub mod task;
 pub mod upload_job;
 
@@ -27,6 +28,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Task(c) => task::run(ctx, c).await,
         Command::Batch(c) => batch::run(ctx, c).await,
         Command::UploadJob(args) => upload_job::run(ctx, args).await,
+        Command::Patch(args) => patch::run(ctx, *args).await,
         // Handled before a client exists.
         Command::Demo(_) | Command::Config(_) | Command::Completions { .. } => Ok(()),
     }

@@ -124,6 +124,30 @@ impl AuthCheck {
         decoded[..colon] == self.basic_user[..] && decoded[colon + 1..] == self.basic_password[..]
     }
 
+    /// The credentials in every form a hostile server echoes them: raw,
+    /// `key:secret`, its base64 and a long prefix of it, percent-encoded.
+    pub(crate) fn echo_forms(&self) -> Vec<String> {
+        let user = String::from_utf8_lossy(&self.basic_user).into_owned();
+        let password = String::from_utf8_lossy(&self.basic_password).into_owned();
+        let pair = format!("{user}:{password}");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&pair);
+        let prefix: String = b64.chars().take(b64.len() * 2 / 3).collect();
+        let pct = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        vec![
+            user.clone(),
+            password.clone(),
+            pair.clone(),
+            format!("Basic {b64}"),
+            prefix,
+            pct(&pair),
+            self.task_token.clone(),
+            pct(&self.task_token),
+            format!("OAuth {}", self.zstack_session),
+        ]
+    }
+
     /// `PRIVATE-TOKEN: <token>`.
     pub(crate) fn task(&self, token: Option<&[u8]>) -> bool {
         token.is_some_and(|t| t == self.task_token.as_bytes())

@@ -105,10 +105,60 @@ pub(crate) fn authenticated(shared: &Shared, op: OperationId, headers: &HeaderMa
 /// Answers one call: the surface's credentials first, then the operation;
 /// with the world's extra field on, a successful answer gets it.
 pub(crate) fn dispatch(shared: &Shared, call: &Call<'_>) -> Reply {
-    let reply = answer(shared, call);
-    if reply.status.is_success() && shared.world.read().world.extra_field {
-        return with_extra_field(reply);
+    let mut reply = answer(shared, call);
+    let (extra, hostile) = {
+        let w = shared.world.read();
+        (w.world.extra_field, w.world.hostile)
+    };
+    if reply.status.is_success() && extra {
+        reply = with_extra_field(reply);
     }
+    if hostile {
+        reply = hostile_reply(reply, &shared.auth.echo_forms());
+    }
+    reply
+}
+
+/// What a hostile server adds to every text it sends: terminal escape
+/// sequences (a hyperlink, a window title, clear screen, carriage return,
+/// backspace, bell, a right-to-left override), then the credentials it was
+/// sent, in every form a server may echo them.
+fn hostile_text(echo: &[String]) -> String {
+    format!(
+        " \u{1b}]8;;https://evil.example/\u{7}click\u{1b}]8;;\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\r\u{8}\u{202e}gnp.exe echo: {}",
+        echo.join(" ")
+    )
+}
+
+/// `reply` as a hostile server sends it: every string of a JSON body that
+/// does not hold a number (those are ids and times the client parses)
+/// carries [`hostile_text`], and every `/` is written `\/` as PHP does; a
+/// text body gets it appended.
+fn hostile_reply(mut reply: Reply, echo: &[String]) -> Reply {
+    let payload = hostile_text(echo);
+    fn spike(v: &mut serde_json::Value, payload: &str) {
+        match v {
+            serde_json::Value::String(s) if s.trim().parse::<f64>().is_err() => s.push_str(payload),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| spike(i, payload)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|i| spike(i, payload)),
+            _ => {}
+        }
+    }
+    reply.body = match serde_json::from_slice::<serde_json::Value>(&reply.body) {
+        Ok(mut v) => {
+            spike(&mut v, &payload);
+            serde_json::to_string(&v)
+                .unwrap_or_default()
+                .replace('/', "\\/")
+                .into_bytes()
+                .into()
+        }
+        Err(_) => {
+            let mut text = reply.body.to_vec();
+            text.extend_from_slice(payload.as_bytes());
+            text.into()
+        }
+    };
     reply
 }
 

@@ -235,6 +235,7 @@ pub struct World {
     pub(crate) zstack_put_allowed: bool,
     pub(crate) cancel_answers_no_content: bool,
     pub(crate) extra_field: bool,
+    pub(crate) hostile: bool,
     pub(crate) task_failures: Vec<TaskFailureRule>,
     pub(crate) diff_failure_rate: f64,
     pub(crate) first_diff_id: u64,
@@ -300,6 +301,7 @@ impl World {
             zstack_put_allowed: true,
             cancel_answers_no_content: false,
             extra_field: false,
+            hostile: false,
             task_failures: Vec::new(),
             diff_failure_rate: 0.0,
             first_diff_id: DEMO_DIFF_ID.0 + 1,
@@ -569,6 +571,15 @@ impl World {
     /// they do not know.
     pub fn extra_field(mut self, yes: bool) -> Self {
         self.extra_field = yes;
+        self
+    }
+
+    /// `true` makes the server hostile, for proving that clients print
+    /// nothing dangerous: every string it sends (answers and errors) carries
+    /// terminal escape sequences and the credentials it was sent, raw,
+    /// base64, percent-encoded and with `/` written `\/`.
+    pub fn hostile(mut self, yes: bool) -> Self {
+        self.hostile = yes;
         self
     }
 

@@ -1,0 +1,162 @@
+//! Against a hostile server — every string it sends carries terminal escape
+//! sequences and echoes the credentials it was sent (raw, `key:secret`, its
+//! base64 and a long prefix of it, percent-encoded, with `/` written `\/`)
+//! — nothing `cfp` prints holds 10 consecutive characters of any
+//! credential, and nothing a terminal would act on reaches stdout or
+//! stderr: every command, as a table and as JSON, at `-v` to `-vvv` and
+//! with `RUST_LOG=trace`, succeeding and failing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use cfp_testkit::world::{Timings, World};
+use cfp_testkit::{ClockMode, Credentials, Simulator};
+
+/// Obviously fake credentials with characters that encode differently in
+/// JSON (`/`), percent-encoding (`/`, `+`, `=`) and base64.
+const KEY: &str = "hostile/key+DO-NOT-USE";
+const SECRET: &str = "hostile=secret/DO-NOT-USE";
+const TOKEN: &str = "hostile+token/DO-NOT-USE";
+const SESSION: &str = "hostile-session-DO-NOT-USE";
+
+#[rustfmt::skip]
+const COMMANDS: &[&[&str]] = &[
+    &["imagediff", "create", "--image", "1", "--machine", "2"],
+    &["imagediff", "retry", "218595"],
+    &["imagediff", "status", "218595", "--info"],
+    &["imagediff", "status", "218595", "--wait"],
+    &["image", "status", "1", "--detail"],
+    &["task", "templates"],
+    &["task", "create", "--template", "1", "--fleet", "2", "--wait"],
+    &["task", "list"],
+    &["task", "get", "1"],
+    &["task", "pause", "1"],
+    &["batch", "list"],
+    &["batch", "get", "1"],
+    &["upload-job", "ccf943310d86335bb3d2511ca8e14137"],
+    &["upload-job", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"],
+    &["patch", "--image", "1", "--machine", "1", "--yes", "--max-failed", "100%"],
+    // Failures: not found, a locked image, a refused request.
+    &["task", "get", "99999"],
+    &["image", "status", "99"],
+    &["imagediff", "create", "--image", "3", "--machine", "4"],
+];
+
+/// Every window of 10 characters of every credential, and of its forms.
+fn windows() -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
+    let mut out = Vec::new();
+    for s in [KEY, SECRET, TOKEN, SESSION, b64.as_str()] {
+        let chars: Vec<char> = s.chars().collect();
+        for w in chars.windows(10) {
+            out.push(w.iter().collect());
+        }
+    }
+    out
+}
+
+/// A character a terminal acts on: C0 controls but newline and tab, DEL,
+/// C1 controls, bidi overrides and isolates.
+fn acts_on_terminal(c: char) -> bool {
+    let u = c as u32;
+    (u < 0x20 && c != '\n' && c != '\t')
+        || (0x7f..=0x9f).contains(&u)
+        || matches!(u, 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069)
+}
+
+#[test]
+fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt
+        .block_on(
+            Simulator::builder()
+                // Real time and one-second jobs: cfp's waits follow the
+                // server's ETAs, and every wait ends in a second or two.
+                .clock(ClockMode::Real)
+                .world(World::default().hostile(true).timings(Timings {
+                    diff_created: 0,
+                    diff_pending: 0,
+                    diff_queued: 0,
+                    diff_running: 1..=1,
+                    task_action: 1..=1,
+                    rollout_machine: 1..=2,
+                    update_running: 1..=1,
+                    version_running: 1..=1,
+                    switch_step: 1,
+                }))
+                .credentials(Credentials {
+                    clanforge_key: KEY.into(),
+                    clanforge_secret: SECRET.into(),
+                    task_token: TOKEN.into(),
+                    zstack_session: SESSION.into(),
+                })
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let url = sim.base_url();
+    let windows = windows();
+    let mut runs = 0;
+    // The hostile text reached what cfp prints (made harmless), so the
+    // checks below checked something.
+    let mut shown = 0;
+    for args in COMMANDS {
+        for (format, verbosity, rust_log) in [
+            ("table", "-v", None),
+            ("table", "-vv", None),
+            ("table", "-vvv", None),
+            ("table", "-v", Some("trace")),
+            ("json", "-vvv", None),
+        ] {
+            let mut cmd = assert_cmd::Command::cargo_bin("cfp").unwrap();
+            cmd.env_remove("RUST_LOG")
+                .env("CFP_CONFIG", dir.path().join("config.toml"))
+                .env("CFP_CLANFORGE_URL", &url)
+                .env("CFP_CLANFORGE_KEY", KEY)
+                .env("CFP_CLANFORGE_SECRET", SECRET)
+                .env("CFP_TASK_URL", &url)
+                .env("CFP_TASK_TOKEN", TOKEN)
+                .env("CFP_ZSTACK_URL", &url)
+                .env("CFP_ZSTACK_SESSION", SESSION)
+                .env("CFP_ASID", "1")
+                .env("CFP_WAIT_TIMEOUT", "20s")
+                .env("XDG_STATE_HOME", dir.path())
+                .timeout(std::time::Duration::from_secs(60))
+                .args(["-o", format, verbosity])
+                .args(*args);
+            if let Some(level) = rust_log {
+                cmd.env("RUST_LOG", level);
+            }
+            let out = cmd.output().unwrap();
+            runs += 1;
+            let how = format!("{args:?} -o {format} {verbosity} RUST_LOG={rust_log:?}");
+            if String::from_utf8_lossy(&out.stdout).contains("pwned")
+                || String::from_utf8_lossy(&out.stderr).contains("pwned")
+            {
+                shown += 1;
+            }
+            for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                let text = String::from_utf8_lossy(bytes);
+                if let Some(w) = windows.iter().find(|w| text.contains(w.as_str())) {
+                    panic!("{how}: {stream} holds {w:?} of a credential:\n{text}");
+                }
+                if let Some(c) = text.chars().find(|c| acts_on_terminal(*c)) {
+                    panic!("{how}: {stream} holds {c:?}, which a terminal acts on:\n{text}");
+                }
+            }
+        }
+    }
+    assert_eq!(runs, COMMANDS.len() * 5);
+    assert!(
+        shown > runs / 2,
+        "the hostile text was printed by {shown} of {runs} runs"
+    );
+    rt.block_on(sim.shutdown());
+}

@@ -144,6 +144,21 @@ macro_rules! numeric_id {
                 d.deserialize_any(IdVisitor($kind)).map(Self)
             }
         }
+
+        /// A path or query value: a positive id, written in decimal.
+        impl crate::params::ParamValue for $name {
+            fn check(&self) -> Result<(), &'static str> {
+                if self.0 == 0 { Err("must be a positive id") } else { Ok(()) }
+            }
+
+            fn write_raw(&self, out: &mut String) {
+                self.0.write_raw(out);
+            }
+
+            fn parse(text: &str) -> Result<Self, String> {
+                text.parse::<Self>().map_err(|e| e.to_string())
+            }
+        }
     };
 }
 

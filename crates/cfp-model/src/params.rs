@@ -292,37 +292,6 @@ pub fn non_blank(name: &str, v: &str) -> Result<(), ParamError> {
 // ---------------------------------------------------------------------------
 // Values
 
-macro_rules! id_values {
-    ($($t:ty),* $(,)?) => {$(
-        impl ParamValue for $t {
-            fn check(&self) -> Result<(), &'static str> {
-                if self.get() == 0 { Err("must be a positive id") } else { Ok(()) }
-            }
-
-            fn write_raw(&self, out: &mut String) {
-                self.get().write_raw(out);
-            }
-
-            fn parse(text: &str) -> Result<Self, String> {
-                text.parse::<Self>().map_err(|e| e.to_string())
-            }
-        }
-    )*};
-}
-id_values!(
-    crate::ids::AccountServiceId,
-    crate::ids::ImageId,
-    crate::ids::MachineId,
-    crate::ids::DiffId,
-    crate::ids::GameId,
-    crate::ids::FleetId,
-    crate::ids::TaskId,
-    crate::ids::TaskBatchId,
-    crate::ids::UpdateId,
-    crate::ids::ImageVersionId,
-    crate::ids::ProfileId,
-);
-
 impl ParamValue for u64 {
     fn write_raw(&self, out: &mut String) {
         // Digits without the formatting machinery: this runs on every call.

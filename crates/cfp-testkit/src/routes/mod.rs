@@ -3,9 +3,19 @@
 //! answered from the world.
 
 mod clanforge;
+mod generated;
 mod patch;
 mod task;
 mod zstack;
+
+/// Every route, by its operation's name in snake case (the generated
+/// dispatch calls them).
+mod handlers {
+    pub(super) use super::clanforge::*;
+    pub(super) use super::patch::*;
+    pub(super) use super::task::*;
+    pub(super) use super::zstack::*;
+}
 
 use bytes::Bytes;
 use cfp_model::{OperationId, Surface};
@@ -229,36 +239,7 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
         },
         _ => {}
     }
-    match call.op {
-        OperationId::CreateImageDiff => clanforge::create_image_diff(shared, call),
-        OperationId::RetryImageDiff => clanforge::retry_image_diff(shared, call),
-        OperationId::GetImageDiffStatus => clanforge::get_image_diff_status(shared, call),
-        OperationId::GetImageStatus => clanforge::get_image_status(shared, call),
-        OperationId::ListTaskTemplates => task::list_task_templates(shared, call),
-        OperationId::ListTasks => task::list_tasks(shared, call),
-        OperationId::CreateTaskBatch => task::create_task_batch(shared, call),
-        OperationId::GetTask => task::get_task(shared, call),
-        OperationId::ToggleTaskPause => task::toggle_task_pause(shared, call),
-        OperationId::CancelTask => task::cancel_task(shared, call),
-        OperationId::ListTaskBatches => task::list_task_batches(shared, call),
-        OperationId::GetTaskBatch => task::get_task_batch(shared, call),
-        OperationId::GetUploadJobDetails => zstack::get_upload_job_details(shared, call),
-        OperationId::GetUploadJobDetailsByQuery => {
-            zstack::get_upload_job_details_by_query(shared, call)
-        }
-        OperationId::CreateImageUpdate => patch::create_image_update(shared, call),
-        OperationId::GetImageUpdateStatus => patch::get_image_update_status(shared, call),
-        OperationId::RetryImageUpdate => patch::retry_image_update(shared, call),
-        OperationId::RejectImageDiff => patch::reject_image_diff(shared, call),
-        OperationId::CreateImageVersion => patch::create_image_version(shared, call),
-        OperationId::GetImageVersionStatus => patch::get_image_version_status(shared, call),
-        OperationId::GetImageInstallStatus => patch::get_image_install_status(shared, call),
-        OperationId::GetImageOptions => patch::get_image_options(shared, call),
-        OperationId::SwitchFleetProfile => patch::switch_fleet_profile(shared, call),
-        OperationId::GetFleetProfileSwitch => patch::get_fleet_profile_switch(shared, call),
-        OperationId::LogInByAccount => zstack::log_in_by_account(shared, call),
-        OperationId::LogOut => zstack::log_out(shared, call),
-    }
+    generated::route(shared, call)
 }
 
 /// The body of an injected error status, in the surface's error shape.

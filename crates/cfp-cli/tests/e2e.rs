@@ -548,7 +548,7 @@ fn demo_walks_through_every_operation() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("14 of 14 operations exercised"), "{text}");
+    assert!(text.contains("26 of 26 operations exercised"), "{text}");
 }
 
 #[test]

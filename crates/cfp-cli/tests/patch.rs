@@ -657,6 +657,72 @@ fn eval_of_the_login_line_sets_the_session_in_the_shell() {
     );
 }
 
+/// On a terminal, the password is asked for and not echoed. `script`
+/// (util-linux) gives cfp a pseudo-terminal; the password is typed only
+/// once the prompt is shown, when echo is off.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_the_password_is_asked_for_without_echo() {
+    use std::io::{Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    if Command::new("script")
+        .arg("--version")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        eprintln!("skipped: no util-linux `script` to make a terminal");
+        return;
+    }
+    let s = Sim::with(ClockMode::Manual, zstack_world());
+    let cfp = assert_cmd::cargo::cargo_bin("cfp");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c"])
+        .arg(format!("{} zstack login --account ops", cfp.display()))
+        .arg("/dev/null")
+        .env("CFP_CONFIG", s.config_dir.path().join("config.toml"))
+        .env("CFP_ZSTACK_URL", s.sim().base_url())
+        .env_remove("CFP_ZSTACK_SESSION")
+        .env_remove("CFP_ZSTACK_ACCESS_KEY_ID")
+        .env_remove("CFP_ZSTACK_ACCESS_KEY_SECRET")
+        .env_remove("CFP_PROFILE")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&seen).contains("ZStack password for ops: ") {
+        assert!(std::time::Instant::now() < deadline, "no prompt: {seen:?}");
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.extend(chunk);
+        }
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{PASSWORD}\r").as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    seen.extend(rx.try_iter().flatten());
+    let text = String::from_utf8_lossy(&seen).into_owned();
+    assert!(status.success(), "{text}");
+    assert!(text.contains("export CFP_ZSTACK_SESSION="), "{text}");
+    assert!(text.contains("logged in to ZStack as ops"), "{text}");
+    assert!(!text.contains(PASSWORD), "echoed: {text}");
+}
+
 // ---------------------------------------------------------------------------
 // ZStack AccessKeys
 

@@ -615,6 +615,14 @@ fn zstack_login_refusals() {
         stderr(&out)
     );
     assert_eq!(s.sim().journal().count(OperationId::LogOut), 0);
+    // A proxy's refusal is not "already over": the session may live on.
+    s.sim().faults().add(
+        cfp_testkit::FaultRule::new(cfp_testkit::Fault::HtmlErrorPage { status: 403 })
+            .operation(OperationId::LogOut),
+    );
+    let out = run(s.cfp().args(["zstack", "logout"]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no `unset` line: {}", stdout(&out));
 }
 
 /// What the help promises: `eval "$(cfp zstack login …)"` sets the session

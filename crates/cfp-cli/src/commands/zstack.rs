@@ -179,14 +179,24 @@ async fn logout(ctx: &Ctx) -> Result<(), CliError> {
     })?;
     match ctx.client.log_out(session).send().await {
         Ok(_) => say("the ZStack session is over"),
-        // Ending a session that is already over is what was asked.
-        Err(e) if e.is_auth() => say("the ZStack session was already over"),
+        // Ending a session that is already over is what was asked. Only
+        // ZStack's own "invalid session" says so: a 403 from a proxy
+        // does not.
+        Err(e) if is_invalid_session(&e) => say("the ZStack session was already over"),
         Err(e) => return Err(e.into()),
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "unset {SESSION_ENV}")?;
     out.flush()?;
     Ok(())
+}
+
+/// ZStack's `ID.1001`: the session is unknown or expired.
+fn is_invalid_session(e: &cfp_api::Error) -> bool {
+    matches!(
+        e.service_error(),
+        Some(cfp_api::ServiceError::ZStack(z)) if z.is_invalid_session()
+    )
 }
 
 /// `cfp: …` on stderr, shielded: what happened, for people.

@@ -243,7 +243,7 @@ fn an_update_url_never_reaches_stdout_stderr_or_a_trace() {
         );
     }
     // Not taken as an argument, bad, or short: never repeated either.
-    let short = "steam://ab:cd@app/9";
+    let short = "steam://FAKE:FAKE@app/9";
     for (args, env, stdin) in [
         (vec!["--image", "1", "--url", UPDATE_URL], vec![], ""),
         (
@@ -259,7 +259,7 @@ fn an_update_url_never_reaches_stdout_stderr_or_a_trace() {
         (vec!["--image", "3", "--url-stdin"], vec![], short),
     ] {
         let args: Vec<&str> = create.iter().copied().chain(args).collect();
-        let codes = clean_everywhere(&s, &args, &env, stdin, &["ab:cd@"]);
+        let codes = clean_everywhere(&s, &args, &env, stdin, &["FAKE:FAKE@"]);
         assert!(codes.iter().all(|c| *c != 0), "{args:?}: {codes:?}");
     }
 }

@@ -7,15 +7,21 @@ use cfp_api::model::AccountServiceId;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::commands::batch::BatchCommand;
+pub use crate::commands::fleet::FleetCommand;
 pub use crate::commands::image::ImageCommand;
 pub use crate::commands::imagediff::ImagediffCommand;
+pub use crate::commands::imageinstall::ImageinstallCommand;
+pub use crate::commands::imageupdate::ImageupdateCommand;
+pub use crate::commands::imageversion::{ImageversionCommand, ImageversionCreateArgs, Restart};
 pub use crate::commands::patch::PatchArgs;
 pub use crate::commands::task::{Target, TaskCommand, TaskCreateArgs};
 pub use crate::commands::upload_job::UploadJobArgs;
+pub use crate::commands::zstack::ZstackCommand;
 use crate::parse::parse_duration;
 
-/// Drive a game-server fleet's control plane: image diffs, image rollouts,
-/// task batches and image upload jobs.
+/// Drive a game-server fleet's control plane: image updates, diffs,
+/// versions and rollouts, fleet profile switches, task batches, and ZStack
+/// sessions and upload jobs.
 ///
 /// Configuration comes from flags, then the environment (CFP_*), then the
 /// profile in cfp/config.toml under your config directory, then defaults.
@@ -90,13 +96,29 @@ pub enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Image difference analysis jobs (Clanforge)
+    /// Image update jobs: a patch's new build on a reference machine (Clanforge)
+    #[command(subcommand)]
+    Imageupdate(ImageupdateCommand),
+
+    /// Image difference analysis jobs: create, retry, status, reject (Clanforge)
     #[command(subcommand)]
     Imagediff(ImagediffCommand),
 
-    /// Image rollout status (Clanforge)
+    /// Image versions: accept a diff and install it on the fleets (Clanforge)
+    #[command(subcommand)]
+    Imageversion(ImageversionCommand),
+
+    /// Image install jobs in progress (Clanforge)
+    #[command(subcommand)]
+    Imageinstall(ImageinstallCommand),
+
+    /// Image rollout status, and what an image can be updated with (Clanforge)
     #[command(subcommand)]
     Image(ImageCommand),
+
+    /// Reservation fleet profile switches (Clanforge)
+    #[command(subcommand)]
+    Fleet(FleetCommand),
 
     /// Task templates and tasks (application-instance task API)
     #[command(subcommand)]
@@ -112,6 +134,10 @@ pub enum Command {
     )]
     #[doc(alias = "getUploadJobDetails")]
     UploadJob(UploadJobArgs),
+
+    /// ZStack sessions: log in, log out
+    #[command(subcommand)]
+    Zstack(ZstackCommand),
 
     /// Patch an image with zero downtime: update, diff, version, rollout gate
     /// and an optional profile switch, resumable
@@ -144,9 +170,19 @@ impl Command {
     pub fn asid(&self) -> Option<AccountServiceId> {
         match self {
             Command::Imagediff(c) => c.asid(),
+            Command::Imageupdate(c) => c.asid(),
+            Command::Imageversion(c) => c.asid(),
+            Command::Imageinstall(c) => c.asid(),
             Command::Image(c) => c.asid(),
             Command::Patch(c) => c.asid(),
-            _ => None,
+            Command::Fleet(c) => c.asid(),
+            Command::Task(_)
+            | Command::Batch(_)
+            | Command::UploadJob(_)
+            | Command::Zstack(_)
+            | Command::Demo(_)
+            | Command::Config(_)
+            | Command::Completions { .. } => None,
         }
     }
 }
@@ -211,6 +247,66 @@ mod tests {
         assert!(e.to_string().contains("not negative"), "{e}");
         let e = Cli::try_parse_from(["cfp", "batch", "get", "x1"]).unwrap_err();
         assert!(e.to_string().contains("digits only"), "{e}");
+    }
+
+    #[test]
+    fn the_switch_target_profile_is_not_the_configuration_profile() {
+        let cli = Cli::try_parse_from([
+            "cfp",
+            "--profile",
+            "ops",
+            "fleet",
+            "switch-profile",
+            "2",
+            "--profile-id",
+            "12",
+            "--within",
+            "2h",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.profile.as_deref(), Some("ops"));
+        assert!(matches!(
+            cli.command,
+            Command::Fleet(FleetCommand::SwitchProfile { profile_id, .. })
+                if profile_id == cfp_api::model::ProfileId(12)
+        ));
+    }
+
+    #[test]
+    fn version_create_needs_restart_or_no_restart_and_a_timeout_its_percentage() {
+        let base = ["cfp", "imageversion", "create", "--diff", "5"];
+        let e = Cli::try_parse_from(base).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+        let both = [&base[..], &["--restart", "--no-restart"]].concat();
+        let e = Cli::try_parse_from(both).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let timeout = [&base[..], &["--restart", "--disable-timeout", "30m"]].concat();
+        let e = Cli::try_parse_from(timeout).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+        let ok = [
+            &base[..],
+            &[
+                "--no-restart",
+                "--disable-percentage",
+                "90",
+                "--disable-timeout",
+                "30m",
+            ],
+        ]
+        .concat();
+        assert!(Cli::try_parse_from(ok).is_ok());
+    }
+
+    #[test]
+    fn image_options_takes_game_and_image_together() {
+        for args in [
+            &["cfp", "image", "options", "--game", "1"][..],
+            &["cfp", "image", "options", "--image", "1"],
+        ] {
+            let e = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+        }
+        assert!(Cli::try_parse_from(["cfp", "image", "options"]).is_ok());
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl Descriptor {
 }
 
 /// Every setting, in the order `config show` lists them.
-pub const SETTINGS: [Descriptor; 11] = [
+pub const SETTINGS: [Descriptor; 13] = [
     Descriptor::sdk(sdk::CLANFORGE_URL),
     Descriptor::sdk(sdk::CLANFORGE_KEY),
     Descriptor::sdk(sdk::CLANFORGE_SECRET),
@@ -78,6 +78,8 @@ pub const SETTINGS: [Descriptor; 11] = [
     Descriptor::sdk(sdk::TASK_TOKEN),
     Descriptor::sdk(sdk::ZSTACK_URL),
     Descriptor::sdk(sdk::ZSTACK_SESSION),
+    Descriptor::sdk(sdk::ZSTACK_ACCESS_KEY_ID),
+    Descriptor::sdk(sdk::ZSTACK_ACCESS_KEY_SECRET),
     Descriptor {
         name: "asid",
         env: "CFP_ASID",
@@ -177,6 +179,10 @@ pub struct Settings {
     pub task_token: Setting<SecretString>,
     pub zstack_url: Setting<String>,
     pub zstack_session: Setting<SecretString>,
+    /// A ZStack AccessKey's id: with its secret, instead of a session.
+    pub zstack_access_key_id: Setting<SecretString>,
+    /// A ZStack AccessKey's secret.
+    pub zstack_access_key_secret: Setting<SecretString>,
     pub asid: Setting<AccountServiceId>,
     pub output: Setting<OutputFormat>,
     pub timeout: Setting<Duration>,
@@ -402,6 +408,8 @@ impl Settings {
             task_token: secret(sdk::TASK_TOKEN.name),
             zstack_url: url(sdk::ZSTACK_URL.name)?,
             zstack_session: secret(sdk::ZSTACK_SESSION.name),
+            zstack_access_key_id: secret(sdk::ZSTACK_ACCESS_KEY_ID.name),
+            zstack_access_key_secret: secret(sdk::ZSTACK_ACCESS_KEY_SECRET.name),
             timeout: duration(flags.timeout, "timeout")?,
             wait_timeout: duration(flags.wait_timeout, "wait timeout")?,
             config_path,
@@ -421,6 +429,8 @@ impl Settings {
             &self.clanforge_secret,
             &self.task_token,
             &self.zstack_session,
+            &self.zstack_access_key_id,
+            &self.zstack_access_key_secret,
         ] {
             if let Some(v) = &s.value {
                 r.add(v.expose_secret());
@@ -456,6 +466,14 @@ impl Settings {
         self.clanforge_secret = sec(secret);
         self.task_token = sec(token);
         self.zstack_session = sec(session);
+        // The simulator takes the session; an AccessKey beside it would be
+        // refused as two kinds of ZStack credentials.
+        let none = || Setting {
+            value: None,
+            origin: Origin::Sim,
+        };
+        self.zstack_access_key_id = none();
+        self.zstack_access_key_secret = none();
         if self.asid.value.is_none() {
             self.asid = Setting {
                 value: Some(AccountServiceId(1)),
@@ -525,6 +543,14 @@ impl Settings {
                 n if n == sdk::ZSTACK_SESSION.name => {
                     (secret(&self.zstack_session), &self.zstack_session.origin)
                 }
+                n if n == sdk::ZSTACK_ACCESS_KEY_ID.name => (
+                    secret(&self.zstack_access_key_id),
+                    &self.zstack_access_key_id.origin,
+                ),
+                n if n == sdk::ZSTACK_ACCESS_KEY_SECRET.name => (
+                    secret(&self.zstack_access_key_secret),
+                    &self.zstack_access_key_secret.origin,
+                ),
                 "asid" => (plain(&self.asid), &self.asid.origin),
                 "output" => (out(&self.output), &self.output.origin),
                 "timeout" => (dur(&self.timeout), &self.timeout.origin),
@@ -893,6 +919,44 @@ asid = 9
         assert!(shown.contains("<redacted, 18 chars>"), "{shown}");
         let debug = format!("{s:?}");
         assert!(!debug.contains("profile-token-FAKE") && !debug.contains("env-secret-FAKE"));
+    }
+
+    #[test]
+    fn a_zstack_access_key_is_read_shown_redacted_and_redacted_from_output() {
+        let file = "[profiles.ops]\nzstack_access_key_id = \"akid-FAKE-VALUE\"\n";
+        let f = Fixture::new(Some(file))
+            .set("CFP_PROFILE", "ops")
+            .set("CFP_ZSTACK_ACCESS_KEY_SECRET", "aksecret-FAKE-VALUE");
+        let s = f.resolve(&global()).unwrap();
+        assert!(matches!(
+            s.zstack_access_key_id.origin,
+            Origin::Profile { .. }
+        ));
+        assert_eq!(
+            s.zstack_access_key_secret.origin,
+            Origin::Env("CFP_ZSTACK_ACCESS_KEY_SECRET")
+        );
+        let shown = format!("{:?}", s.rows());
+        assert!(!shown.contains("FAKE-VALUE"), "{shown}");
+        assert!(shown.contains("zstack access key id"), "{shown}");
+        let r = s.redactor();
+        assert_eq!(
+            r.redact("id akid-FAKE-VALUE secret aksecret-FAKE-VALUE"),
+            "id <redacted> secret <redacted>"
+        );
+    }
+
+    #[test]
+    fn the_simulator_replaces_an_access_key_with_its_session() {
+        let mut s = Fixture::new(None)
+            .set("CFP_ZSTACK_ACCESS_KEY_ID", "akid-FAKE-VALUE")
+            .set("CFP_ZSTACK_ACCESS_KEY_SECRET", "aksecret-FAKE-VALUE")
+            .resolve(&global())
+            .unwrap();
+        s.use_simulator("http://127.0.0.1:1", "k", "s", "t", "session");
+        assert!(s.zstack_access_key_id.value.is_none());
+        assert!(s.zstack_access_key_secret.value.is_none());
+        assert_eq!(s.zstack_access_key_id.origin, Origin::Sim);
     }
 
     #[cfg(unix)]

@@ -82,8 +82,24 @@ pub fn build_client(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Client
     if let Some(t) = &settings.task_token.value {
         b = b.task_token(t.expose_secret());
     }
-    if let Some(s) = &settings.zstack_session.value {
-        b = b.zstack_session(s.expose_secret());
+    // A session or an AccessKey, never both: which one signs a request is
+    // never a guess (the SDK's rule, with its message).
+    match sdk::zstack_credentials(
+        settings.zstack_session.value.as_ref(),
+        settings.zstack_access_key_id.value.as_ref(),
+        settings.zstack_access_key_secret.value.as_ref(),
+    )
+    .map_err(|e| {
+        CliError::usage(
+            e.to_string(),
+            "`cfp config show` says where each ZStack credential comes from",
+        )
+    })? {
+        Some(sdk::ZStackCredentials::Session(s)) => b = b.zstack_session(s.expose_secret()),
+        Some(sdk::ZStackCredentials::AccessKey { id, secret }) => {
+            b = b.zstack_access_key(id.expose_secret(), secret.expose_secret());
+        }
+        None => {}
     }
     if let Some(total) = settings.timeout.value {
         let t = Timeouts::default();

@@ -4,9 +4,13 @@
 use std::io::Write;
 use std::time::Instant;
 
+use std::time::Duration;
+
+use cfp_api::Client;
 use cfp_api::model::{
-    AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, ImageId, MachineId,
-    OperationId, TaskTemplateId, UnixTime, ZStackImageId,
+    AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, GameId, ImageId,
+    MachineId, OperationId, ProfileId, SwitchProfile, TaskTemplateId, UnixTime, UpdateId,
+    ZStackImageId, ZStackSession,
 };
 
 use crate::cli::{DemoArgs, Global, OutputFormat};
@@ -18,6 +22,15 @@ use crate::wait::wait_for;
 
 /// The default world's diff that is complete (and so can be retried).
 const COMPLETE_DIFF: DiffId = DiffId(218_595);
+/// The default world's failed diff that locks image 4.
+const FAILED_DIFF: DiffId = DiffId(218_589);
+/// The default world's failed update (image 2).
+const FAILED_UPDATE: UpdateId = UpdateId(7000);
+/// The default world's reservation fleet and its new profile.
+const RESERVATION_FLEET: FleetId = FleetId(2);
+const NEW_PROFILE: ProfileId = ProfileId(12);
+/// The default world's ZStack account.
+const ZSTACK_ACCOUNT: (&str, &str) = ("admin", "password");
 /// The default world's ZStack image with a suspended upload.
 const ZSTACK_IMAGE: &str = "ccf943310d86335bb3d2511ca8e14137";
 
@@ -87,33 +100,53 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     let cf = client.clanforge(asid);
     d.say(&format!(
         "cfp demo: a simulated fleet at {} (time runs {speed}× faster).\n\
-         Credentials: Clanforge key demo / secret demo, task token demo, ZStack session demo.\n\
+         Credentials: Clanforge key demo / secret demo, task token demo, ZStack session demo,\n\
+         ZStack account admin / password password.\n\
          Each step shows the cfp command that does the same; add --sim to run it yourself.",
         sim.base_url()
     ))?;
 
-    d.section("Clanforge: image difference analysis")?;
-    d.command("imagediff create --asid 1 --image 1 --machine 2 --wait")?;
-    let job = cf
-        .create_image_diff(ImageId(1), MachineId(2))
+    d.section("Clanforge: patch an image with zero downtime")?;
+    let (game, image, machine) = (GameId(1), ImageId(1), MachineId(1));
+    d.command("image options --asid 1 --game 1 --image 1   # free? its default update URL")?;
+    let options = cf
+        .get_image_options()
+        .game_id(game)
+        .image_id(image)
         .send()
         .await?;
+    if let Some(url) = &options.update_url {
+        crate::shield::protect_update_url(url);
+    }
+    ctx.print(&options)?;
+
+    d.command("imageupdate create --asid 1 --image 1 --machine 1 --desc 'release 1.4.2' --wait")?;
+    let update = cf
+        .create_image_update(image, machine, "release 1.4.2".into())
+        .send()
+        .await?;
+    let reattach = format!(
+        "cfp --sim imageupdate status --asid 1 {} --wait",
+        update.update_id
+    );
+    let updated = wait_for(
+        ctx,
+        cf.wait_for_update(update.update_id),
+        reattach,
+        async |_| Vec::new(),
+    )
+    .await?;
+    ctx.print(&updated)?;
+
+    d.command(
+        "imagediff create --asid 1 --image 1 --machine 1 --wait   # what the update changed",
+    )?;
+    let job = cf.create_image_diff(image, machine).send().await?;
     let reattach = format!("cfp --sim imagediff status --asid 1 {} --wait", job.diff_id);
-    let done = wait_for(ctx, cf.wait_for_diff(job.diff_id), reattach, async |_| {
+    wait_for(ctx, cf.wait_for_diff(job.diff_id), reattach, async |_| {
         Vec::new()
     })
-    .await;
-    match done {
-        Ok(status) => ctx.print(&status)?,
-        // The seed may fail a diff: that is part of the story, not the end.
-        Err(CliError::WaitFailed { message, .. }) => d.say(&format!("({message})"))?,
-        Err(e) => return Err(e),
-    }
-
-    d.command(&format!("imagediff retry --asid 1 {COMPLETE_DIFF}"))?;
-    let retried = cf.retry_image_diff(COMPLETE_DIFF).send().await?;
-    ctx.print(&retried)?;
-
+    .await?;
     d.command(&format!("imagediff status --asid 1 {} --info", job.diff_id))?;
     let status = cf
         .get_image_diff_status(job.diff_id)
@@ -122,20 +155,86 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
         .await?;
     ctx.print(&status)?;
 
-    d.section("Clanforge: image rollout (gate a patch on it)")?;
-    d.command("image status --asid 1 1 --detail")?;
-    let rollout = cf.get_image_status(ImageId(1)).detail(true).send().await?;
-    ctx.print(&rollout)?;
-    d.command("image status --asid 1 1 --detail --wait-ready")?;
+    d.command(&format!(
+        "imageversion create --asid 1 --diff {} --restart --wait   # accept it: the next version",
+        job.diff_id
+    ))?;
+    let version = cf.create_image_version(job.diff_id, true).send().await?;
+    let reattach = format!(
+        "cfp --sim imageversion status --asid 1 {} --wait",
+        version.version_id
+    );
+    let built = wait_for(
+        ctx,
+        cf.wait_for_version(version.version_id),
+        reattach,
+        async |_| Vec::new(),
+    )
+    .await?;
+    ctx.print(&built)?;
+
+    d.command(&format!(
+        "imageinstall status --asid 1 --version {}",
+        version.version_id
+    ))?;
+    let installs = cf.get_image_install_status().send().await?;
+    let mine = cfp_api::model::InstallStatus {
+        installs: installs.of_version(version.version_id).cloned().collect(),
+    };
+    ctx.print(&mine)?;
+
+    d.command("image status --asid 1 1 --detail --wait-ready   # gate the release on the rollout")?;
     let reattach = "cfp --sim image status --asid 1 1 --wait-ready".to_owned();
     let ready = wait_for(
         ctx,
-        cf.wait_for_rollout(ImageId(1)).detail(true),
+        cf.wait_for_rollout(image).detail(true),
         reattach,
         async |_| Vec::new(),
     )
     .await?;
     ctx.print(&ready)?;
+
+    d.section("Clanforge: when a step went wrong")?;
+    d.command(&format!(
+        "image options --asid 1 --game 1 --image 4   # diff {FAILED_DIFF} failed and locks image 4"
+    ))?;
+    let locked = cf
+        .get_image_options()
+        .game_id(game)
+        .image_id(ImageId(4))
+        .send()
+        .await?;
+    if let Some(lock) = locked.lock() {
+        d.say(&format!("image 4: locked by {lock}"))?;
+    }
+    d.command(&format!("imagediff reject --asid 1 {FAILED_DIFF}"))?;
+    ctx.print(&cf.reject_image_diff(FAILED_DIFF, false).send().await?)?;
+    d.command(&format!(
+        "imageupdate retry --asid 1 {FAILED_UPDATE}   # its download failed"
+    ))?;
+    ctx.print(&cf.retry_image_update(FAILED_UPDATE).send().await?)?;
+    d.command(&format!(
+        "imagediff retry --asid 1 {COMPLETE_DIFF}   # recalculate a diff"
+    ))?;
+    ctx.print(&cf.retry_image_diff(COMPLETE_DIFF).send().await?)?;
+
+    d.section("Clanforge: move a reservation fleet to the new profile")?;
+    d.command(&format!(
+        "fleet switch-profile {RESERVATION_FLEET} --profile-id {NEW_PROFILE} --within 2h --max-machines 10 --wait"
+    ))?;
+    let body = SwitchProfile::new(NEW_PROFILE, Duration::from_secs(2 * 3600)).max_machines(10);
+    cf.switch_fleet_profile(RESERVATION_FLEET, body)
+        .send()
+        .await?;
+    let reattach = format!("cfp --sim fleet switch-status {RESERVATION_FLEET} --wait");
+    let switched = wait_for(
+        ctx,
+        cf.wait_for_profile_switch(RESERVATION_FLEET),
+        reattach,
+        async |_| Vec::new(),
+    )
+    .await?;
+    ctx.print(&switched)?;
 
     d.section("Task API: restart a fleet, steer a scheduled batch")?;
     d.command("task templates")?;
@@ -203,13 +302,32 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     d.command("batch list")?;
     ctx.print(&client.list_task_batches().send().await?)?;
 
-    d.section("ZStack: resume an image upload")?;
+    d.section("ZStack: log in, resume an image upload, log out")?;
+    d.command("zstack login --account admin --password-stdin < password-file")?;
+    let (account, password) = ZSTACK_ACCOUNT;
+    let login = client.zstack_login(account, password).await?;
+    let session = login.inventory.uuid.clone();
+    d.say(&format!(
+        "export CFP_ZSTACK_SESSION=…   (the session, for `eval`; it expires {})",
+        login.inventory.expired_date.as_deref().unwrap_or("-")
+    ))?;
+    // The upload details are read with the new session, as a shell that
+    // ran `eval "$(cfp zstack login …)"` would.
+    let zstack = Client::builder()
+        .clock(ctx.clock.clone())
+        .zstack_url(sim.base_url())
+        .zstack_session(session.expose())
+        .build()?;
     // This ZStack answers the documented PUT with 405, as ZStack's own source
     // declares the call a GET: cfp falls back to the GET form once.
     sim.world().set_zstack_put_allowed(false);
     d.command(&format!("upload-job {ZSTACK_IMAGE}"))?;
     let image = ZStackImageId::new(ZSTACK_IMAGE).map_err(|e| CliError::Sim(e.to_string()))?;
-    ctx.print(&client.get_upload_job_details(image).send().await?)?;
+    ctx.print(&zstack.get_upload_job_details(image).send().await?)?;
+    d.command("zstack logout")?;
+    let ended = ZStackSession::new(session.expose()).map_err(|e| CliError::Sim(e.to_owned()))?;
+    client.log_out(ended).send().await?;
+    d.say("the ZStack session is over")?;
 
     summary(&d, sim, started)
 }

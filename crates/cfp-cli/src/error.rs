@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use cfp_api::Error as ApiError;
+use cfp_api::model::{DiffId, ImageLock, OperationId, UpdateId};
+use cfp_api::{Error as ApiError, ServiceError};
 
 /// Exit codes of the CLI contract (the README and `docs/cli.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,14 @@ pub enum CliError {
     },
     /// An API call failed.
     Api(ApiError),
+    /// An API call failed, and the command knows what to do next (an image
+    /// locked by a diff: reject it or make a version of it).
+    ApiWithHint {
+        /// The call's error.
+        error: Box<ApiError>,
+        /// What to do next.
+        hint: String,
+    },
     /// A call that changes something got no answer that could be read (a
     /// reset, a timeout, a cut or undecodable body, a 502 or 504): it may
     /// have been carried out, and cfp did not send it again.
@@ -60,6 +69,8 @@ pub enum CliError {
     Io(std::io::Error),
     /// The in-process simulator could not start.
     Sim(String),
+    /// Anything else that stops a run (exit 1), said in full.
+    Other(String),
 }
 
 impl CliError {
@@ -87,6 +98,14 @@ impl CliError {
         }
     }
 
+    /// `error` with a hint of the command's own.
+    pub fn api_with_hint(error: ApiError, hint: String) -> Self {
+        Self::ApiWithHint {
+            error: Box::new(error),
+            hint,
+        }
+    }
+
     /// The hint of an unknown outcome that `command` shows.
     pub fn check_with(command: &str) -> String {
         format!(
@@ -99,13 +118,14 @@ impl CliError {
         match self {
             Self::Usage { .. } => Exit::Usage,
             Self::Api(e) => api_exit(e),
+            Self::ApiWithHint { error, .. } => api_exit(error),
             // Whatever the status: it is not a refusal, a missing resource
             // or bad input, but an unknown outcome.
             Self::MayHaveBeenCarriedOut { .. } => Exit::Other,
             Self::WaitFailed { .. } => Exit::Failed,
             Self::WaitTimeout { .. } => Exit::WaitTimeout,
             Self::Interrupted { .. } => Exit::Interrupted,
-            Self::Io(_) | Self::Sim(_) => Exit::Other,
+            Self::Io(_) | Self::Sim(_) | Self::Other(_) => Exit::Other,
         }
     }
 
@@ -114,6 +134,7 @@ impl CliError {
         match self {
             Self::Usage { hint, .. } => hint.clone(),
             Self::Api(e) => api_hint(e),
+            Self::ApiWithHint { hint, .. } => Some(hint.clone()),
             Self::MayHaveBeenCarriedOut { hint, .. } => Some(hint.clone()),
             Self::WaitTimeout { reattach, .. } => Some(format!(
                 "the work goes on; wait longer with --wait-timeout, or re-attach with: {reattach}"
@@ -130,7 +151,7 @@ impl CliError {
 fn api_exit(e: &ApiError) -> Exit {
     if e.is_invalid_input() || matches!(e, ApiError::Config { .. }) {
         Exit::Usage
-    } else if e.is_auth() {
+    } else if e.is_auth() || is_login_refused(e) {
         Exit::Auth
     } else if e.is_not_found() {
         Exit::NotFound
@@ -139,7 +160,44 @@ fn api_exit(e: &ApiError) -> Exit {
     }
 }
 
+/// ZStack refused a login: a wrong account name or password
+/// (`ID.1000`, "Authentication failed"). Credentials refused: exit 3.
+pub fn is_login_refused(e: &ApiError) -> bool {
+    e.operation() == Some(OperationId::LogInByAccount)
+        && matches!(
+            e.service_error(),
+            Some(ServiceError::ZStack(z)) if z.chain().any(|c| c.code.as_deref().map(str::trim) == Some("ID.1000"))
+        )
+}
+
+/// What locks the image, when `e` is Clanforge's refusal "image locked by
+/// diffid: N" (or "… by updateid: N"): an update or a diff of an image
+/// is refused until the image's last diff is accepted or rejected, and
+/// while an update of it runs.
+pub fn image_lock(e: &ApiError) -> Option<ImageLock> {
+    let Some(ServiceError::Clanforge(c)) = e.service_error() else {
+        return None;
+    };
+    let message = c.error_message.as_deref()?;
+    let id_after = |marker: &str| -> Option<u64> {
+        let (_, rest) = message.split_once(marker)?;
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    if let Some(d) = id_after("locked by diffid:") {
+        return Some(ImageLock::Diff(DiffId(d)));
+    }
+    id_after("locked by updateid:").map(|u| ImageLock::Update(UpdateId(u)))
+}
+
 fn api_hint(e: &ApiError) -> Option<String> {
+    if is_login_refused(e) {
+        return Some("check the account name and the password".into());
+    }
     if let ApiError::Config { setting, .. } = e {
         return Some(format!(
             "set the {setting} in the environment or in your profile (see `cfp config show`), \
@@ -170,6 +228,7 @@ impl fmt::Display for CliError {
         match self {
             Self::Usage { message, .. } => f.write_str(message),
             Self::Api(e) => write!(f, "{e}"),
+            Self::ApiWithHint { error, .. } => write!(f, "{error}"),
             Self::MayHaveBeenCarriedOut { what, error, .. } => write!(
                 f,
                 "{what} may have been carried out: no readable answer came back ({error})"
@@ -185,6 +244,7 @@ impl fmt::Display for CliError {
             Self::Interrupted { .. } => f.write_str("interrupted"),
             Self::Io(e) => write!(f, "cannot write the output: {e}"),
             Self::Sim(e) => write!(f, "cannot start the built-in simulator: {e}"),
+            Self::Other(e) => f.write_str(e),
         }
     }
 }
@@ -207,5 +267,62 @@ impl From<crate::config::ConfigError> for CliError {
             message: e.0,
             hint: Some("see `cfp config show` and the configuration section of the README".into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfp_api::model::ClanforgeError;
+
+    fn envelope(op: OperationId, message: &str) -> ApiError {
+        ApiError::Service {
+            operation: op,
+            status: 200,
+            error: ServiceError::Clanforge(ClanforgeError {
+                success: Some(false),
+                error: Some(true),
+                error_code: Some(1),
+                error_message: Some(message.into()),
+                messages: Vec::new(),
+            }),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn an_image_lock_is_read_from_the_envelope() {
+        let e = envelope(
+            OperationId::CreateImageUpdate,
+            "image locked by diffid: 218590",
+        );
+        assert_eq!(image_lock(&e), Some(ImageLock::Diff(DiffId(218_590))));
+        let e = envelope(
+            OperationId::CreateImageDiff,
+            "image locked by updateid: 7001",
+        );
+        assert_eq!(image_lock(&e), Some(ImageLock::Update(UpdateId(7001))));
+        let e = envelope(OperationId::CreateImageDiff, "image 9 not found");
+        assert_eq!(image_lock(&e), None);
+        let e = envelope(OperationId::CreateImageDiff, "image locked by diffid: soon");
+        assert_eq!(image_lock(&e), None);
+    }
+
+    #[test]
+    fn a_refused_login_is_exit_3() {
+        let z = cfp_api::model::ZStackError {
+            code: Some("ID.1000".into()),
+            description: Some("Authentication failed".into()),
+            ..Default::default()
+        };
+        let e = ApiError::Service {
+            operation: OperationId::LogInByAccount,
+            status: 503,
+            error: ServiceError::ZStack(Box::new(z)),
+            retry_after: None,
+        };
+        let cli = CliError::Api(e);
+        assert_eq!(cli.exit(), Exit::Auth);
+        assert!(cli.hint().unwrap().contains("password"));
     }
 }

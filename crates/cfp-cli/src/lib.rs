@@ -34,6 +34,16 @@ pub fn report(message: &str, hint: Option<&str>) {
     }
 }
 
+/// Writes `cfp: note: …` on stderr, shielded: something the user should
+/// know that is not wrong.
+pub fn note(message: &str) {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "cfp: note: {}",
+        shield::for_terminal(message)
+    );
+}
+
 /// Writes `cfp: warning: …` on stderr, shielded.
 pub fn warn(message: &str) {
     let _ = writeln!(

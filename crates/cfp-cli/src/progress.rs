@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use cfp_api::model::{DiffStatus, ImageStatus, Task, TaskBatch};
+use cfp_api::model::{
+    DiffStatus, ImageStatus, Job, ProfileSwitch, Task, TaskBatch, UpdateJob, VersionJob,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -25,39 +27,104 @@ fn human(d: Duration) -> String {
     cfp_api::human_duration(d)
 }
 
+/// `diff 218596 Running · eta … (in 2m10s)`: a job's state and, while it
+/// runs, the remaining time as the server saw it at its last update — so a
+/// simulator's scaled clock and a skewed local clock both read right.
+fn job_message(what: &str, id: u64, j: &impl Job) -> String {
+    let f = j.fields();
+    let mut m = format!("{what} {id} {}", j.state());
+    if let Some(eta) = f.eta {
+        let left = eta.as_secs().saturating_sub(f.updated.as_secs());
+        if left > 0 && !j.is_terminal() {
+            m.push_str(&format!(
+                " · eta {eta} (in {})",
+                human(Duration::from_secs(left.unsigned_abs()))
+            ));
+        }
+    }
+    m
+}
+
+/// The NDJSON progress event of a job: its kind, its id under the vendor's
+/// name for it, and the vendor's job fields.
+fn job_event(kind: &str, id_field: &str, id: u64, j: &impl Job) -> Value {
+    let f = j.fields();
+    let mut event = json!({
+        "event": "progress",
+        "kind": kind,
+    });
+    event[id_field] = json!(id);
+    event["state"] = json!(j.state().name());
+    event["jobstateid"] = json!(f.state_id);
+    event["jobprogress"] = json!(f.progress);
+    event["jobeta"] = json!(f.eta);
+    event["jobupdated"] = json!(f.updated);
+    event
+}
+
 impl Snapshot for DiffStatus {
     fn position(&self) -> (u64, u64) {
         (u64::from(self.job.percent()), 100)
     }
 
     fn message(&self) -> String {
-        let j = &self.job;
-        let mut m = format!("diff {} {}", j.diff_id, j.state());
-        // Remaining time as the server saw it at its last update, so a
-        // simulator's scaled clock and a skewed local clock both read right.
-        if let Some(eta) = j.eta {
-            let left = eta.as_secs().saturating_sub(j.updated.as_secs());
-            if left > 0 && !j.is_terminal() {
-                m.push_str(&format!(
-                    " · eta {eta} (in {})",
-                    human(Duration::from_secs(left.unsigned_abs()))
-                ));
-            }
-        }
-        m
+        job_message("diff", self.job.diff_id.get(), &self.job)
     }
 
     fn event(&self) -> Value {
-        let j = &self.job;
+        job_event("diff", "diffid", self.job.diff_id.get(), &self.job)
+    }
+}
+
+impl Snapshot for UpdateJob {
+    fn position(&self) -> (u64, u64) {
+        (u64::from(self.percent()), 100)
+    }
+
+    fn message(&self) -> String {
+        job_message("update", self.update_id.get(), self)
+    }
+
+    fn event(&self) -> Value {
+        job_event("update", "updateid", self.update_id.get(), self)
+    }
+}
+
+impl Snapshot for VersionJob {
+    fn position(&self) -> (u64, u64) {
+        (u64::from(self.percent()), 100)
+    }
+
+    fn message(&self) -> String {
+        job_message("version", self.version_id.get(), self)
+    }
+
+    fn event(&self) -> Value {
+        job_event("version", "imageversionid", self.version_id.get(), self)
+    }
+}
+
+impl Snapshot for ProfileSwitch {
+    fn position(&self) -> (u64, u64) {
+        let total = self.servers_pending.saturating_add(self.servers_processed);
+        (self.servers_processed, total)
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "profile switch {} · {} switched · {} pending",
+            self.state, self.servers_processed, self.servers_pending
+        )
+    }
+
+    fn event(&self) -> Value {
         json!({
             "event": "progress",
-            "kind": "diff",
-            "diffid": j.diff_id,
-            "state": j.state().name(),
-            "jobstateid": j.state_id,
-            "jobprogress": j.progress,
-            "jobeta": j.eta,
-            "jobupdated": j.updated,
+            "kind": "profile_switch",
+            "State": self.state,
+            "ProfileID": self.profile_id,
+            "ServersProcessed": self.servers_processed,
+            "ServersPending": self.servers_pending,
         })
     }
 }
@@ -244,6 +311,26 @@ mod tests {
         let last: Value = serde_json::from_str(lines[2]).unwrap();
         assert_eq!(last["numTasksOk"], 4);
         assert_eq!(last["kind"], "batch");
+    }
+
+    #[test]
+    fn update_and_switch_snapshots_name_their_kind() {
+        let u: UpdateJob = serde_json::from_value(json!({"updateid": 7001, "jobcreated": 100,
+            "jobeta": 160, "jobfailed": 0, "jobprogress": 50, "jobstateid": 4,
+            "jobstatename": "Running", "jobupdated": 100}))
+        .unwrap();
+        assert!(
+            u.message().starts_with("update 7001 Running · eta"),
+            "{}",
+            u.message()
+        );
+        assert_eq!(u.event()["kind"], "update");
+        assert_eq!(u.event()["updateid"], 7001);
+        let s: ProfileSwitch = serde_json::from_value(json!({"ServersPending": 30,
+            "ServersProcessed": 10, "ProfileID": 12, "State": "processing"}))
+        .unwrap();
+        assert_eq!(s.position(), (10, 40));
+        assert_eq!(s.event()["State"], "processing");
     }
 
     #[test]

@@ -548,7 +548,7 @@ fn demo_walks_through_every_operation() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("14 of 14 operations exercised"), "{text}");
+    assert!(text.contains("26 of 26 operations exercised"), "{text}");
 }
 
 #[test]
@@ -603,6 +603,28 @@ fn json_output_keeps_every_field_the_vendor_sent_on_every_command() {
     let diff = json(&["imagediff", "create", "--image", "1", "--machine", "3"]);
     has(&diff, &["imagediff", "create"]);
     let diff_id = diff["diffid"].to_string();
+    // Image 2 (image 1 is locked by the diff above), from a URL, before
+    // the retry of its failed update 7000 locks it.
+    let out = run(s.cfp().env("CFP_UPDATE_URL", "s3://builds/beta/").args([
+        "imageupdate",
+        "create",
+        "--image",
+        "2",
+        "--machine",
+        "2",
+        "--desc",
+        "x",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let update = stdout_json(&out);
+    has(&update, &["imageupdate", "create"]);
+    // Diff 218590 (image 3) accepted before the loop could reject it.
+    let version = json(&["imageversion", "create", "--diff", "218590", "--no-restart"]);
+    has(&version, &["imageversion", "create"]);
+    has(
+        &json(&["imageversion", "status", "5101"]),
+        &["imageversion", "status"],
+    );
     for args in [
         vec!["imagediff", "retry", "218595"],
         vec!["imagediff", "status", "218595", "--info"],
@@ -618,6 +640,22 @@ fn json_output_keeps_every_field_the_vendor_sent_on_every_command() {
         vec!["batch", "list"],
         vec!["batch", "get", &batch_id],
         vec!["upload-job", "8d3c1b5a7e9f4c2d8b6a4e2c0a9f7d5b"],
+        vec!["image", "options"],
+        vec!["image", "options", "--game", "1", "--image", "1"],
+        vec!["imageupdate", "status", "7000"],
+        vec!["imageupdate", "retry", "7000"],
+        vec!["imagediff", "reject", "218589", "--reinstall"],
+        vec!["imageinstall", "status"],
+        vec!["fleet", "switch-status", "2"],
+        vec![
+            "fleet",
+            "switch-profile",
+            "2",
+            "--profile-id",
+            "11",
+            "--within",
+            "1h",
+        ],
     ] {
         has(&json(&args), &args);
     }

@@ -364,3 +364,93 @@ fn a_wait_waits_out_a_503_retry_after_longer_than_one_call_then_ends_well() {
     j.check_retry_after(Some(OperationId::GetTaskBatch))
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// The patch commands that change something
+
+#[test]
+fn patch_commands_whose_answer_is_lost_may_have_been_carried_out() {
+    // (the command, its operation, what the message says was asked, the
+    // command the hint names)
+    let cases: &[(&[&str], OperationId, &str, &str)] = &[
+        (
+            &[
+                "imageupdate",
+                "create",
+                "--image",
+                "1",
+                "--machine",
+                "1",
+                "--desc",
+                "x",
+            ],
+            OperationId::CreateImageUpdate,
+            "image update create for image 1 on machine 1",
+            "cfp imageupdate status --asid 1 UPDATEID",
+        ),
+        (
+            &["imageupdate", "retry", "7000"],
+            OperationId::RetryImageUpdate,
+            "image update retry of update 7000",
+            "cfp imageupdate status --asid 1 7000",
+        ),
+        (
+            &["imagediff", "reject", "218589"],
+            OperationId::RejectImageDiff,
+            "image diff reject of diff 218589",
+            "cfp imagediff status --asid 1 218589 --info",
+        ),
+        (
+            &["imageversion", "create", "--diff", "218590", "--restart"],
+            OperationId::CreateImageVersion,
+            "image version create from diff 218590",
+            "cfp imageinstall status --asid 1",
+        ),
+        (
+            &[
+                "fleet",
+                "switch-profile",
+                "2",
+                "--profile-id",
+                "12",
+                "--within",
+                "1h",
+            ],
+            OperationId::SwitchFleetProfile,
+            "fleet 2 switch to profile 12",
+            "cfp fleet switch-status --asid 1 2",
+        ),
+    ];
+    for (fault, _) in [UNREADABLE[0], UNREADABLE[2]] {
+        for (args, op, what, command) in cases {
+            let s = still();
+            once(&s, fault, *op);
+            let out = run(s.cfp().args(*args));
+            assert_unknown(&out, fault, what, command);
+            assert_eq!(
+                s.sim().journal().count(*op),
+                1,
+                "{args:?} {fault:?}: sent once"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_zstack_login_whose_answer_is_lost_says_to_log_in_again() {
+    let s = still();
+    once(&s, Fault::TruncatedJson, OperationId::LogInByAccount);
+    let out = run(s
+        .cfp()
+        .args(["zstack", "login", "--account", "admin", "--password-stdin"])
+        .write_stdin("password\n"));
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.starts_with("cfp: error: zstack login as admin may have been carried out: "),
+        "{err}"
+    );
+    assert!(err.contains("log in again"), "{err}");
+    assert!(out.stdout.is_empty(), "no session line");
+    assert_eq!(s.sim().journal().count(OperationId::LogInByAccount), 1);
+}

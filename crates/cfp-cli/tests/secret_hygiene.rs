@@ -9,7 +9,7 @@ mod support;
 
 use cfp_api::model::OperationId;
 use cfp_testkit::{Fault, FaultRule};
-use support::{KEY, SECRET, SESSION, Sim, TOKEN, code, run, secrets, stderr};
+use support::{KEY, SECRET, SESSION, Sim, TOKEN, code, run, secrets, stderr, stdout};
 
 /// Every command of the CLI, most of them succeeding against the simulator.
 /// Each runs twice, so the `task create` lines make batches 1 and 2
@@ -41,10 +41,26 @@ const COMMANDS: &[&[&str]] = &[
     &["upload-job", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"],
     &["config", "show"],
     &["completions", "bash"],
+    // The patch commands (their own secrets: below).
+    &["image", "options"],
+    &["image", "options", "--game", "1", "--image", "3"],
+    &["imageupdate", "create", "--image", "1", "--machine", "2", "--desc", "x", "--wait"],
+    &["imageupdate", "status", "7001", "--wait"],
+    &["imageupdate", "retry", "7000"],
+    &["imagediff", "reject", "218589"],
+    &["imageversion", "create", "--diff", "218590", "--no-restart", "--wait"],
+    &["imageversion", "status", "5101"],
+    &["imageinstall", "status"],
+    &["imageinstall", "status", "--version", "5101"],
+    &["fleet", "switch-profile", "2", "--profile-id", "12", "--within", "1h", "--wait"],
+    &["fleet", "switch-status", "2"],
     // Failures: not found, invalid input, a server error (see below).
     &["task", "get", "99999"],
     &["image", "status", "99"],
     &["task", "create", "--template", "1", "--instance", "3", "--instance", "3"],
+    &["imageupdate", "create", "--image", "3", "--machine", "1", "--desc", "x"],
+    &["fleet", "switch-profile", "1", "--profile-id", "12", "--within", "1h"],
+    &["zstack", "logout"],
     &["batch", "list"],
 ];
 
@@ -149,5 +165,216 @@ fn credentials_from_a_profile_file_are_not_printed_either() {
             .args(args));
         assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
         assert_clean(args, "profile", &out);
+    }
+}
+
+/// Runs `args` at `-vvv` and at `RUST_LOG=trace`, in every output format,
+/// against an outside simulator and the in-process one (`--sim`, whose own
+/// traces go through cfp's stderr too), with `env` set and `stdin` given;
+/// none of `secrets` may appear. Returns the exit codes seen.
+fn clean_everywhere(
+    s: &Sim,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+    secrets: &[&str],
+) -> Vec<i32> {
+    let mut codes = Vec::new();
+    for sim in [false, true] {
+        for (i, output) in ["json", "table", "ndjson"].iter().enumerate() {
+            let mut cmd = s.cfp();
+            if sim {
+                cmd.arg("--sim");
+            }
+            if i == 1 {
+                cmd.env("RUST_LOG", "trace");
+            } else {
+                cmd.arg("-vvv");
+            }
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let out = run(cmd.args(["-o", output]).args(args).write_stdin(stdin));
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            for secret in secrets.iter().copied().chain(["DO-NOT-USE"]) {
+                assert!(
+                    !all.contains(secret),
+                    "{args:?} (--sim {sim}, -o {output}) leaked {secret:?}:\n{all}"
+                );
+            }
+            codes.push(code(&out));
+        }
+    }
+    codes
+}
+
+/// The update URL's credentials, long and short, in the user information
+/// and the query.
+const UPDATE_URL: &str =
+    "s3://AKIA-FAKE-DO-NOT-USE:s3cr3t/FAKE+DO-NOT-USE@builds/1.4.2/?sig=sig-DO-NOT-USE&v=1";
+
+#[test]
+fn an_update_url_never_reaches_stdout_stderr_or_a_trace() {
+    let s = Sim::quick_jobs();
+    let create = ["imageupdate", "create", "--machine", "2", "--desc", "x"];
+    let parts = ["AKIA-FAKE", "s3cr3t", "sig-DO", "s3cr3t%2FFAKE"];
+    // From CFP_UPDATE_URL, from a named variable, from stdin; waited for;
+    // and refused because the image is locked (an error that may echo).
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case<'_>] = &[
+        (
+            &["--image", "1", "--wait"],
+            &[("CFP_UPDATE_URL", UPDATE_URL)],
+            "",
+        ),
+        (
+            &["--image", "2", "--url-env", "BUILD_URL"],
+            &[("BUILD_URL", UPDATE_URL)],
+            "",
+        ),
+        (&["--image", "4", "--url-stdin"], &[], UPDATE_URL),
+    ];
+    for (extra, env, stdin) in cases {
+        let args: Vec<&str> = create.iter().chain(extra.iter()).copied().collect();
+        let codes = clean_everywhere(&s, &args, env, stdin, &parts);
+        assert!(
+            codes.contains(&0) || extra.contains(&"4"),
+            "{args:?}: {codes:?}"
+        );
+    }
+    // Not taken as an argument, bad, or short: never repeated either.
+    let short = "steam://FAKE:FAKE@app/9";
+    for (args, env, stdin) in [
+        (vec!["--image", "1", "--url", UPDATE_URL], vec![], ""),
+        (
+            vec!["--image", "1"],
+            vec![("CFP_UPDATE_URL", "ftp://user:pw-DO-NOT-USE@h/")],
+            "",
+        ),
+        (
+            vec!["--image", "1", "--url-stdin"],
+            vec![],
+            "s3://a b-DO-NOT-USE",
+        ),
+        (vec!["--image", "3", "--url-stdin"], vec![], short),
+    ] {
+        let args: Vec<&str> = create.iter().copied().chain(args).collect();
+        let codes = clean_everywhere(&s, &args, &env, stdin, &["FAKE:FAKE@"]);
+        assert!(codes.iter().all(|c| *c != 0), "{args:?}: {codes:?}");
+    }
+}
+
+#[test]
+fn a_default_update_url_with_credentials_is_redacted_from_image_options() {
+    use cfp_api::model::ImageId;
+    use cfp_testkit::ClockMode;
+    use cfp_testkit::world::World;
+    let s = Sim::with(
+        ClockMode::Manual,
+        World::default().update_url(ImageId(1), UPDATE_URL),
+    );
+    let args = ["image", "options", "--game", "1", "--image", "1"];
+    for output in ["json", "table", "ndjson"] {
+        for trace in [false, true] {
+            let mut cmd = s.cfp();
+            if trace {
+                cmd.env("RUST_LOG", "trace");
+            } else {
+                cmd.arg("-vvv");
+            }
+            let out = run(cmd.args(["-o", output]).args(args));
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            assert_clean(&args, output, &out);
+            for part in ["AKIA-FAKE", "s3cr3t", "sig-DO"] {
+                assert!(!stdout(&out).contains(part), "{}", stdout(&out));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_zstack_password_and_session_stay_where_they_belong() {
+    use cfp_testkit::ClockMode;
+    use cfp_testkit::world::World;
+    const PASSWORD: &str = "zs-password-DO-NOT-USE";
+    let s = Sim::with(
+        ClockMode::Manual,
+        World::default().zstack_account("ops", PASSWORD),
+    );
+    let login = ["zstack", "login", "--account", "ops", "--password-stdin"];
+    let mut sessions = Vec::new();
+    for trace in [false, true] {
+        let mut cmd = s.cfp();
+        if trace {
+            cmd.env("RUST_LOG", "trace");
+        } else {
+            cmd.arg("-vvv");
+        }
+        let out = run(cmd.args(login).write_stdin(format!("{PASSWORD}\n")));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let line = stdout(&out);
+        let session = line
+            .strip_prefix("export CFP_ZSTACK_SESSION=")
+            .and_then(|l| l.strip_suffix('\n'))
+            .unwrap_or_else(|| panic!("{line:?}"))
+            .to_owned();
+        // stdout is the one line; the session is nowhere on stderr, the
+        // password nowhere at all.
+        assert!(!stderr(&out).contains(&session), "{}", stderr(&out));
+        assert_clean(&login, "login", &out);
+        sessions.push(session);
+    }
+    // Logging out with it, at trace level, does not print it either.
+    for session in &sessions {
+        let out = run(s
+            .cfp()
+            .env("RUST_LOG", "trace")
+            .env("CFP_ZSTACK_SESSION", session)
+            .args(["zstack", "logout"]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains(session.as_str()), "{all}");
+    }
+    // A wrong password is not echoed.
+    let out = run(s
+        .cfp()
+        .arg("-vvv")
+        .args(login)
+        .write_stdin("wrong-pw-DO-NOT-USE\n"));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert_clean(&login, "wrong password", &out);
+}
+
+#[test]
+fn a_zstack_access_key_is_not_printed() {
+    use cfp_testkit::ClockMode;
+    use cfp_testkit::world::World;
+    const ID: &str = "hyg-akid-DO-NOT-USE";
+    const SECRET: &str = "hyg-aksecret-DO-NOT-USE";
+    let s = Sim::with(
+        ClockMode::Real,
+        World::default().zstack_access_key(ID, SECRET),
+    );
+    let upload = ["upload-job", "ccf943310d86335bb3d2511ca8e14137"];
+    for (id, secret, want) in [
+        (ID, SECRET, 0),
+        (ID, "wrong-secret-DO-NOT-USE", 3),
+        ("no-such-key-DO-NOT-USE", SECRET, 3),
+    ] {
+        for trace in [false, true] {
+            let mut cmd = s.cfp();
+            if trace {
+                cmd.env("RUST_LOG", "trace");
+            } else {
+                cmd.arg("-vvv");
+            }
+            let out = run(cmd
+                .env_remove("CFP_ZSTACK_SESSION")
+                .env("CFP_ZSTACK_ACCESS_KEY_ID", id)
+                .env("CFP_ZSTACK_ACCESS_KEY_SECRET", secret)
+                .args(upload));
+            assert_eq!(code(&out), want, "{}", stderr(&out));
+            assert_clean(&upload, "access key", &out);
+        }
     }
 }

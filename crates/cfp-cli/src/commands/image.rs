@@ -1,6 +1,6 @@
-//! `cfp image status`.
+//! `cfp image status | options`.
 
-use cfp_api::model::{AccountServiceId, ImageId};
+use cfp_api::model::{AccountServiceId, GameId, ImageId};
 use clap::Subcommand;
 
 use crate::cli::Asid;
@@ -30,25 +30,50 @@ pub enum ImageCommand {
         #[arg(long, requires = "wait_ready")]
         fail_on_failed: bool,
     },
+
+    /// Show the games, images and reference machines; for one image, what
+    /// locks it and its default update URL
+    ///
+    /// An image is locked by a diff of it until a version is made from the
+    /// diff or it is rejected, and by an update of it while that runs: no
+    /// new update or diff of it starts meanwhile. The default update URL
+    /// may carry storage credentials: the table masks it, and JSON output
+    /// has its credentials redacted.
+    #[command(after_help = "Examples:\n  cfp image options --asid 1\n  \
+                            cfp image options --asid 1 --game 1 --image 3   # locked by diff 218590?")]
+    #[doc(alias = "getImageOptions")]
+    Options {
+        #[command(flatten)]
+        asid: Asid,
+        /// The game of the image (with --image)
+        #[arg(long, value_name = "ID", requires = "image")]
+        game: Option<GameId>,
+        /// The image whose lock and default update URL to show (with --game)
+        #[arg(long, value_name = "ID", requires = "game")]
+        image: Option<ImageId>,
+    },
 }
 
 impl ImageCommand {
     /// Its `--asid`, if given.
     pub fn asid(&self) -> Option<AccountServiceId> {
         match self {
-            Self::Status { asid, .. } => asid.asid,
+            Self::Status { asid, .. } | Self::Options { asid, .. } => asid.asid,
         }
     }
 }
 
 pub(super) async fn run(ctx: &Ctx, c: ImageCommand) -> Result<(), CliError> {
-    let ImageCommand::Status {
-        image,
-        detail,
-        wait_ready,
-        fail_on_failed,
-        ..
-    } = c;
+    let (image, detail, wait_ready, fail_on_failed) = match c {
+        ImageCommand::Status {
+            image,
+            detail,
+            wait_ready,
+            fail_on_failed,
+            ..
+        } => (image, detail, wait_ready, fail_on_failed),
+        ImageCommand::Options { game, image, .. } => return options(ctx, game, image).await,
+    };
     let asid = ctx.asid()?;
     let cf = ctx.client.clanforge(asid);
     if !wait_ready {
@@ -71,4 +96,19 @@ pub(super) async fn run(ctx: &Ctx, c: ImageCommand) -> Result<(), CliError> {
     );
     let done = wait_for(ctx, waiter, reattach, async |_| Vec::new()).await?;
     ctx.print(&done)
+}
+
+/// `cfp image options`: fetched, the update URL's secrets protected, then
+/// printed — the JSON is the vendor's, which holds the URL.
+async fn options(ctx: &Ctx, game: Option<GameId>, image: Option<ImageId>) -> Result<(), CliError> {
+    let asid = ctx.asid()?;
+    let mut call = ctx.client.clanforge(asid).get_image_options();
+    if let (Some(g), Some(i)) = (game, image) {
+        call = call.game_id(g).image_id(i);
+    }
+    let options = call.send().await?;
+    if let Some(url) = &options.update_url {
+        crate::shield::protect_update_url(url);
+    }
+    ctx.print(&options)
 }

@@ -1,8 +1,9 @@
-//! `cfp imagediff create | retry | status`.
+//! `cfp imagediff create | retry | status | reject`.
 
 use cfp_api::model::{AccountServiceId, DiffId, ImageId, MachineId};
 use clap::Subcommand;
 
+use super::locked_image;
 use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -64,15 +65,36 @@ pub enum ImagediffCommand {
         #[arg(long)]
         wait: bool,
     },
+
+    /// Reject a complete or failed diff, unlocking its image
+    ///
+    /// By default the reference machine is left as it is (reinstall=0);
+    /// with --reinstall it is reinstalled to the image's last good state,
+    /// and the answer is that uninstall job.
+    #[command(after_help = "Examples:\n  cfp imagediff reject --asid 1 218589\n  \
+                            cfp imagediff reject --asid 1 218589 --reinstall   # and reset the reference machine")]
+    #[doc(alias = "rejectImageDiff")]
+    Reject {
+        #[command(flatten)]
+        asid: Asid,
+        /// The diff (complete or failed)
+        #[arg(value_name = "DIFFID", allow_negative_numbers = true)]
+        diff: DiffId,
+        /// Also reinstall the reference machine to the image's last good
+        /// state [default: leave it as it is]
+        #[arg(long)]
+        reinstall: bool,
+    },
 }
 
 impl ImagediffCommand {
     /// Its `--asid`, if given.
     pub fn asid(&self) -> Option<AccountServiceId> {
         match self {
-            Self::Create { asid, .. } | Self::Retry { asid, .. } | Self::Status { asid, .. } => {
-                asid.asid
-            }
+            Self::Create { asid, .. }
+            | Self::Retry { asid, .. }
+            | Self::Status { asid, .. }
+            | Self::Reject { asid, .. } => asid.asid,
         }
     }
 }
@@ -92,17 +114,22 @@ pub(super) async fn run(ctx: &Ctx, c: ImagediffCommand) -> Result<(), CliError> 
             if let Some(d) = diff {
                 call = call.diff_id(d);
             }
-            let job = call.send().await.map_err(|e| match diff {
-                Some(d) => CliError::outcome_unknown(
-                    e,
-                    format!("image diff create --diff {d} (a retry of diff {d})"),
-                    CliError::check_with(&diff_status(ctx, asid, &d.to_string())),
-                ),
-                None => CliError::outcome_unknown(
-                    e,
-                    format!("image diff create for image {image} on machine {machine}"),
-                    created_diff_hint(ctx, asid, image, machine),
-                ),
+            let job = call.send().await.map_err(|e| {
+                if let Some(lock) = crate::error::image_lock(&e) {
+                    return locked_image(ctx, asid, image, lock, e);
+                }
+                match diff {
+                    Some(d) => CliError::outcome_unknown(
+                        e,
+                        format!("image diff create --diff {d} (a retry of diff {d})"),
+                        CliError::check_with(&diff_status(ctx, asid, &d.to_string())),
+                    ),
+                    None => CliError::outcome_unknown(
+                        e,
+                        format!("image diff create for image {image} on machine {machine}"),
+                        created_diff_hint(ctx, asid, image, machine),
+                    ),
+                }
             })?;
             (job, wait, false)
         }
@@ -115,6 +142,28 @@ pub(super) async fn run(ctx: &Ctx, c: ImagediffCommand) -> Result<(), CliError> 
                 )
             })?;
             (job, wait, false)
+        }
+        ImagediffCommand::Reject {
+            diff, reinstall, ..
+        } => {
+            let rejected = cf
+                .reject_image_diff(diff, reinstall)
+                .send()
+                .await
+                .map_err(|e| {
+                    CliError::outcome_unknown(
+                        e,
+                        format!("image diff reject of diff {diff}"),
+                        format!(
+                            "cfp did not send it again. If it was carried out, diff {diff} no \
+                             longer locks its image: `{}` names the image and game, and `cfp {}image \
+                             options --asid {asid} --game GAMEID --image IMAGEID` shows what locks it",
+                            diff_status(ctx, asid, &format!("{diff} --info")),
+                            ctx.sim_flag()
+                        ),
+                    )
+                })?;
+            return ctx.print(&rejected);
         }
         ImagediffCommand::Status {
             diff, info, wait, ..

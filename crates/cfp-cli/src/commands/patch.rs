@@ -19,6 +19,7 @@ use cfp_api::patch::{
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use super::imageupdate::{UrlSource, update_url};
 use crate::cli::{Asid, OutputFormat};
 use crate::context::Ctx;
 use crate::error::CliError;
@@ -52,10 +53,15 @@ pub enum PatchSub {
         /// Give the go-ahead for the version without asking
         #[arg(long)]
         yes: bool,
-        /// Where the update's build is, if the update is still to create:
-        /// the name of an environment variable holding the URL
-        #[arg(long, value_name = "VAR")]
+        /// If the update is still to create: read its URL from this
+        /// environment variable [default: CFP_UPDATE_URL when it is set,
+        /// else the image's default URL]
+        #[arg(long, value_name = "VAR", conflicts_with = "url_stdin")]
         url_env: Option<String>,
+        /// If the update is still to create: read its URL from the first
+        /// line of stdin
+        #[arg(long)]
+        url_stdin: bool,
     },
     /// Print a patch's recorded state
     #[command(after_help = "Example:\n  cfp patch show --asid 1 --image 1 -o json")]
@@ -96,14 +102,18 @@ pub struct PatchRun {
     /// The image's game [default: the account service's only game]
     #[arg(long, value_name = "ID")]
     pub game: Option<GameId>,
-    /// Where the new build is (s3://, steam://, gs://, https://). It may
-    /// carry credentials and a command line is visible to other users:
-    /// prefer --url-env [default: the image's default update URL]
-    #[arg(long, value_name = "URL", conflicts_with = "url_env")]
-    pub url: Option<String>,
-    /// The name of an environment variable holding the update URL
-    #[arg(long, value_name = "VAR")]
+    /// Read the update URL (s3://, steam://, gs://, https://; it may carry
+    /// credentials) from this environment variable [default: CFP_UPDATE_URL
+    /// when it is set, else the image's default update URL]
+    #[arg(long, value_name = "VAR", conflicts_with = "url_stdin")]
     pub url_env: Option<String>,
+    /// Read the update URL from the first line of stdin
+    #[arg(long)]
+    pub url_stdin: bool,
+    /// Refused: the URL would be left in the shell's history (see
+    /// --url-env and --url-stdin)
+    #[arg(long, hide = true, value_name = "URL")]
+    pub url: Option<super::imageupdate::RefusedUrl>,
     /// The update's description [default: "cfp patch" and the time]
     #[arg(long, value_name = "TEXT")]
     pub desc: Option<String>,
@@ -261,6 +271,7 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
             state,
             yes,
             url_env,
+            url_stdin,
             ..
         }) => {
             let path = find_state(ctx, image, state)?;
@@ -280,11 +291,14 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
                     "see it with `cfp patch show`, or start a new one with `cfp patch`",
                 ));
             }
-            let url = update_url(None, url_env.as_deref())?;
+            let url = update_url(UrlSource::from_flags(url_env, url_stdin))?;
             drive(ctx, record.spec, url, yes, path).await
         }
         None => {
             let r = args.run;
+            if r.url.is_some() {
+                return Err(super::imageupdate::url_refused());
+            }
             let asid = ctx.asid()?;
             let (Some(image), Some(machine)) = (r.image, r.machine) else {
                 return Err(CliError::usage(
@@ -300,7 +314,7 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
                     "give a share of the machines, e.g. 90",
                 ));
             }
-            let url = update_url(r.url.as_deref(), r.url_env.as_deref())?;
+            let url = update_url(UrlSource::from_flags(r.url_env, r.url_stdin))?;
             let desc = r.desc.unwrap_or_else(|| {
                 format!(
                     "cfp patch {}",
@@ -355,36 +369,6 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
             drive(ctx, spec, url, r.yes, path).await
         }
     }
-}
-
-/// The update URL from `--url` or the variable `--url-env` names; its
-/// secret parts are protected from every output of this run.
-fn update_url(given: Option<&str>, env: Option<&str>) -> Result<Option<UpdateUrl>, CliError> {
-    let (text, from) = match (given, env) {
-        (Some(u), _) => (u.to_owned(), "--url".to_owned()),
-        (None, Some(var)) => match std::env::var(var) {
-            Ok(u) if !u.trim().is_empty() => (u, format!("${var}")),
-            _ => {
-                return Err(CliError::usage(
-                    format!("--url-env {var}: the variable is not set"),
-                    format!("export {var}=s3://… before running cfp patch"),
-                ));
-            }
-        },
-        (None, None) => return Ok(None),
-    };
-    let url: UpdateUrl = text.parse().map_err(|reason: &str| {
-        CliError::usage(
-            format!("the update URL ({from}) is not valid: {reason}"),
-            "give s3://bucket/path/, steam://…, gs://… or https://…",
-        )
-    })?;
-    let mut r = cfp_api::Redactor::default();
-    for part in url.secret_parts() {
-        r.add(part);
-    }
-    crate::shield::protect(&r);
-    Ok(Some(url))
 }
 
 /// Runs the patch with the view the output format calls for.

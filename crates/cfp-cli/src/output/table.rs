@@ -4,8 +4,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
 
 use cfp_api::model::{
-    DiffJob, DiffStatus, ImageStatus, MachineCounts, Task, TaskBatch, TaskTemplate, UnixTime,
-    UploadJobDetails,
+    DiffJob, DiffRejection, DiffStatus, ImageLock, ImageOptions, ImageStatus, InstallStatus, Job,
+    MachineCounts, ProfileSwitch, Task, TaskBatch, TaskTemplate, UnixTime, UpdateJob,
+    UploadJobDetails, VersionJob,
 };
 
 /// A rendering for people.
@@ -79,16 +80,18 @@ pub(crate) fn rollout_bar(c: MachineCounts) -> String {
     )
 }
 
-fn job_rows(j: &DiffJob) -> Vec<(&'static str, String)> {
+/// The rows every Clanforge job shows, under its own id (`diff 218595`).
+fn job_rows(label: &'static str, id: String, j: &impl Job) -> Vec<(&'static str, String)> {
+    let f = j.fields();
     let mut rows = vec![
-        ("diff", j.diff_id.to_string()),
+        (label, id),
         ("state", j.state().to_string()),
         ("progress", format!("{}%", j.percent())),
-        ("created", when(j.created)),
-        ("started", j.started.map(when).unwrap_or_else(|| "-".into())),
-        ("eta", j.eta.map(when).unwrap_or_else(|| "-".into())),
-        ("updated", when(j.updated)),
-        ("failures", j.failures.to_string()),
+        ("created", when(f.created)),
+        ("started", f.started.map(when).unwrap_or_else(|| "-".into())),
+        ("eta", f.eta.map(when).unwrap_or_else(|| "-".into())),
+        ("updated", when(f.updated)),
+        ("failures", f.failures.to_string()),
     ];
     if let Some(e) = j.error_message() {
         rows.push(("error", e.to_owned()));
@@ -98,13 +101,190 @@ fn job_rows(j: &DiffJob) -> Vec<(&'static str, String)> {
 
 impl Table for DiffJob {
     fn table(&self) -> String {
-        key_values(&job_rows(self))
+        key_values(&job_rows("diff", self.diff_id.to_string(), self))
+    }
+}
+
+impl Table for UpdateJob {
+    fn table(&self) -> String {
+        key_values(&job_rows("update", self.update_id.to_string(), self))
+    }
+}
+
+impl Table for VersionJob {
+    fn table(&self) -> String {
+        key_values(&job_rows("version", self.version_id.to_string(), self))
+    }
+}
+
+impl Table for DiffRejection {
+    fn table(&self) -> String {
+        match self {
+            Self::Rejected { diff_id } => format!(
+                "diff {diff_id} rejected: the image is no longer locked by it; the reference \
+                 machine was left as it is\n"
+            ),
+            Self::Reinstalling(job) => {
+                let mut out = String::from(
+                    "diff rejected: the image is no longer locked by it; the reference machine \
+                     is being reinstalled to the image's last good state\n\n",
+                );
+                out.push_str(&key_values(&job_rows(
+                    "uninstall job",
+                    job.uninstall_job_id.to_string(),
+                    job,
+                )));
+                out
+            }
+        }
+    }
+}
+
+impl Table for InstallStatus {
+    fn table(&self) -> String {
+        if self.installs.is_empty() {
+            return "no install in progress\n".into();
+        }
+        let mut t = grid(&[
+            "install job",
+            "version",
+            "machine",
+            "location",
+            "state",
+            "%",
+            "install at",
+            "restart",
+        ]);
+        let dash = || "-".to_owned();
+        for j in &self.installs {
+            let location = j
+                .location
+                .as_ref()
+                .map(|l| match l {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_else(dash);
+            t.add_row(vec![
+                right(j.job_id),
+                right(
+                    j.target_version_id
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(dash),
+                ),
+                Cell::new(j.machine_text().unwrap_or_else(dash)),
+                Cell::new(location),
+                Cell::new(j.state().to_string()),
+                right(j.percent()),
+                Cell::new(j.install_at.map(when).unwrap_or_else(dash)),
+                Cell::new(match j.restarts() {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                }),
+            ]);
+        }
+        t.to_string()
+    }
+}
+
+impl Table for ImageOptions {
+    fn table(&self) -> String {
+        let mut rows = Vec::new();
+        // Lock and URL are answered only for one image (--game and --image).
+        if self.diff_id.is_some() || self.update_id.is_some() || self.update_url.is_some() {
+            rows.push((
+                "lock",
+                match self.lock() {
+                    Some(ImageLock::Diff(d)) => format!(
+                        "locked by diff {d} (until a version is made from it or it is rejected)"
+                    ),
+                    Some(ImageLock::Update(u)) => format!("locked by update {u} (while it runs)"),
+                    None => "not locked".into(),
+                },
+            ));
+            rows.push((
+                "update url",
+                // Masked: it may carry storage credentials.
+                self.update_url.as_ref().map_or_else(
+                    || "- (none: give one to imageupdate create)".into(),
+                    |u| crate::shield::redacted_url(u.expose()),
+                ),
+            ));
+        }
+        let mut out = key_values(&rows);
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let name = |n: &Option<String>| n.clone().unwrap_or_else(|| "-".into());
+        let id = |i: Option<String>| i.unwrap_or_else(|| "-".into());
+        let mut games = grid(&["game", "name"]);
+        for g in &self.games {
+            games.add_row(vec![
+                right(id(g.game_id.map(|v| v.to_string()))),
+                Cell::new(name(&g.name)),
+            ]);
+        }
+        let mut images = grid(&["image", "name", "game version"]);
+        for i in &self.images {
+            let version = match &i.game_version_id {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => "-".into(),
+            };
+            images.add_row(vec![
+                right(id(i.image_id.map(|v| v.to_string()))),
+                Cell::new(name(&i.name)),
+                right(version),
+            ]);
+        }
+        let mut machines = grid(&["reference machine", "name"]);
+        for m in &self.machines {
+            machines.add_row(vec![
+                right(id(m.machine_id.map(|v| v.to_string()))),
+                Cell::new(name(&m.name)),
+            ]);
+        }
+        for (t, empty) in [
+            (games, self.games.is_empty()),
+            (images, self.images.is_empty()),
+            (machines, self.machines.is_empty()),
+        ] {
+            if !empty {
+                out.push_str(&t.to_string());
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Table for ProfileSwitch {
+    fn table(&self) -> String {
+        let total = self.servers_pending.saturating_add(self.servers_processed);
+        key_values(&[
+            ("state", self.state.to_string()),
+            ("profile", self.profile_id.to_string()),
+            (
+                "switched",
+                format!(
+                    "{} of {total} servers ({}%)",
+                    self.servers_processed,
+                    self.percent()
+                ),
+            ),
+            ("pending", self.servers_pending.to_string()),
+            (
+                "deadline",
+                self.deadline.clone().unwrap_or_else(|| "-".into()),
+            ),
+        ])
     }
 }
 
 impl Table for DiffStatus {
     fn table(&self) -> String {
-        let mut rows = job_rows(&self.job);
+        let mut rows = job_rows("diff", self.job.diff_id.to_string(), &self.job);
         for (label, info) in [
             ("game", &self.game),
             ("image", &self.image),

@@ -111,6 +111,9 @@ impl Sim {
             "CFP_PROFILE",
             "CFP_TIMEOUT",
             "CFP_WAIT_TIMEOUT",
+            "CFP_UPDATE_URL",
+            "CFP_ZSTACK_ACCESS_KEY_ID",
+            "CFP_ZSTACK_ACCESS_KEY_SECRET",
         ] {
             cmd.env_remove(var);
         }

@@ -380,39 +380,46 @@ impl UpdateUrl {
         &self.0
     }
 
+    /// The URL's parts: scheme, user information (up to the last `@`
+    /// before the query, so that a secret holding an unencoded `/` stays
+    /// in it), host and path, query.
+    fn parts(&self) -> (&str, Option<&str>, &str, Option<&str>) {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("", &self.0));
+        let (before, query) = match rest.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (rest, None),
+        };
+        match before.rsplit_once('@') {
+            Some((user, host)) => (scheme, Some(user), host, query),
+            None => (scheme, None, before, query),
+        }
+    }
+
     /// The URL with any user information and query hidden:
     /// `scheme://…@host/path?…`.
     pub fn masked(&self) -> String {
-        let (scheme, rest) = self.0.split_once("://").unwrap_or(("", &self.0));
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, _)) => (r, "?…"),
-            None => (rest, ""),
-        };
-        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let host = match authority.rsplit_once('@') {
-            Some((_, host)) => format!("…@{host}"),
-            None => authority.to_owned(),
-        };
-        format!("{scheme}://{host}{path}{query}")
+        let (scheme, user, host, query) = self.parts();
+        format!(
+            "{scheme}://{}{host}{}",
+            if user.is_some() { "…@" } else { "" },
+            if query.is_some() { "?…" } else { "" }
+        )
     }
 
     /// The parts of the URL that are secrets (user information, and the
     /// query's values), for a redactor.
     pub fn secret_parts(&self) -> Vec<&str> {
+        let (_, user, _, query) = self.parts();
         let mut parts = Vec::new();
-        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
-        let authority = rest.split(['/', '?']).next().unwrap_or("");
-        if let Some((user, _)) = authority.rsplit_once('@') {
+        if let Some(user) = user {
             parts.extend(user.split(':').filter(|p| !p.is_empty()));
             parts.push(user);
         }
-        if let Some((_, query)) = rest.split_once('?') {
-            for pair in query.split('&') {
-                if let Some((_, v)) = pair.split_once('=')
-                    && !v.is_empty()
-                {
-                    parts.push(v);
-                }
+        for pair in query.into_iter().flat_map(|q| q.split('&')) {
+            if let Some((_, v)) = pair.split_once('=')
+                && !v.is_empty()
+            {
+                parts.push(v);
             }
         }
         parts
@@ -667,6 +674,16 @@ mod tests {
         let url = o.update_url.unwrap();
         assert_eq!(url.masked(), "s3://…@builds/x/");
         assert!(url.secret_parts().contains(&"pw-DO-NOT-USE"));
+    }
+
+    #[test]
+    fn a_secret_with_an_unencoded_slash_stays_secret() {
+        let url: UpdateUrl = "s3://AKIA-DO-NOT-USE:ab/cd+ef-DO-NOT-USE@bucket/x/"
+            .parse()
+            .unwrap();
+        assert_eq!(url.masked(), "s3://…@bucket/x/");
+        assert!(url.secret_parts().contains(&"ab/cd+ef-DO-NOT-USE"));
+        assert!(!format!("{url:?}").contains("DO-NOT-USE"));
     }
 
     #[test]

@@ -1,0 +1,239 @@
+//! `cfp zstack login | logout`: a ZStack session for the shell.
+//!
+//! `login` prints one line on stdout, `export CFP_ZSTACK_SESSION=<session>`,
+//! so that `eval "$(cfp zstack login …)"` sets it: that line is the
+//! secret, on purpose, and nothing else ever shows it (the session joins
+//! the redactor as soon as it arrives). The password is never an argument:
+//! it is read from stdin (`--password-stdin`) or asked for on the terminal
+//! without echo.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use cfp_api::Redactor;
+use cfp_api::model::ZStackSession;
+use clap::Subcommand;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::context::Ctx;
+use crate::error::CliError;
+
+/// The variable `login` sets and `logout` reads.
+const SESSION_ENV: &str = cfp_api::settings::ZSTACK_SESSION.env;
+
+#[derive(Debug, Subcommand)]
+pub enum ZstackCommand {
+    /// Log in to ZStack with an account and password; print the session as
+    /// a shell line
+    ///
+    /// stdout gets exactly one line, `export CFP_ZSTACK_SESSION=<session>`,
+    /// whatever -o says: run the command inside `eval "$(…)"` to set it.
+    /// That line is deliberately the secret; cfp prints the session nowhere
+    /// else, and a confirmation goes to stderr. The password is read from
+    /// stdin with --password-stdin, else asked for on the terminal without
+    /// echo; it is sent as its SHA-512 digest, as ZStack's own clients do.
+    #[command(
+        after_help = "Examples:\n  eval \"$(cfp zstack login --account admin)\"   # asks for the password\n  \
+                            eval \"$(cfp zstack login --account admin --password-stdin < ~/.zstack-pw)\""
+    )]
+    #[doc(alias = "logInByAccount")]
+    Login {
+        /// The account name
+        #[arg(long, value_name = "NAME")]
+        account: String,
+        /// Read the password from the first line of stdin
+        #[arg(long)]
+        password_stdin: bool,
+    },
+
+    /// End the configured ZStack session (CFP_ZSTACK_SESSION or the
+    /// profile's zstack_session)
+    ///
+    /// Exits 0 when the session was already over. stdout gets one line,
+    /// `unset CFP_ZSTACK_SESSION`, for `eval "$(cfp zstack logout)"`.
+    #[command(after_help = "Example:\n  eval \"$(cfp zstack logout)\"")]
+    #[doc(alias = "logOut")]
+    Logout,
+}
+
+pub(super) async fn run(ctx: &Ctx, c: ZstackCommand) -> Result<(), CliError> {
+    match c {
+        ZstackCommand::Login {
+            account,
+            password_stdin,
+        } => login(ctx, &account, password_stdin).await,
+        ZstackCommand::Logout => logout(ctx).await,
+    }
+}
+
+/// The password: one line of stdin, or asked for on the terminal.
+fn password(account: &str, from_stdin: bool) -> Result<SecretString, CliError> {
+    let text = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.truncate(line.trim_end_matches(['\n', '\r']).len());
+        line
+    } else if std::io::stdin().is_terminal() {
+        // rpassword reads the terminal itself with echo off (and puts echo
+        // back), on Unix and Windows alike.
+        rpassword::prompt_password(format!(
+            "ZStack password for {}: ",
+            crate::shield::for_terminal(account)
+        ))?
+    } else {
+        return Err(CliError::usage(
+            "no password: stdin is not a terminal, so cfp cannot ask for one",
+            "pipe it in with --password-stdin, e.g. `cfp zstack login --account NAME --password-stdin < FILE`",
+        ));
+    };
+    if text.is_empty() {
+        return Err(CliError::usage(
+            "the password is empty",
+            if from_stdin {
+                "--password-stdin reads the first line of stdin"
+            } else {
+                "type the account's password at the prompt"
+            },
+        ));
+    }
+    Ok(SecretString::from(text))
+}
+
+async fn login(ctx: &Ctx, account: &str, from_stdin: bool) -> Result<(), CliError> {
+    if account.trim().is_empty() {
+        return Err(CliError::usage(
+            "--account is empty",
+            "give the ZStack account name, e.g. --account admin",
+        ));
+    }
+    let password = password(account, from_stdin)?;
+    // From here on nothing printed can hold it (a server that echoes it,
+    // a trace at -vvv).
+    crate::shield::protect(&Redactor::new([password.expose_secret()]));
+    let reply = ctx
+        .client
+        .zstack_login(account, password.expose_secret())
+        .await
+        .map_err(|e| {
+            CliError::outcome_unknown(
+                e,
+                format!("zstack login as {account}"),
+                "cfp did not send it again. A session may have been opened: log in again (a \
+                 session nobody uses expires by itself)"
+                    .into(),
+            )
+        })?;
+    let inventory = &reply.inventory;
+    // Checked again before it goes into a shell line: an answer's session
+    // is the server's text, and `eval` would run anything in it.
+    let session = ZStackSession::new(inventory.uuid.expose()).map_err(|reason| {
+        CliError::Other(format!(
+            "the server's session is not usable ({reason}); it is not printed"
+        ))
+    })?;
+    crate::shield::protect(&Redactor::new([session.expose()]));
+    let line = format!("export {SESSION_ENV}={}\n", shell_word(session.expose()));
+    {
+        // Written as it is, past the shield: this line is meant to carry
+        // the session.
+        let mut out = std::io::stdout().lock();
+        out.write_all(line.as_bytes())?;
+        out.flush()?;
+    }
+    let expires = inventory
+        .expired_date
+        .as_deref()
+        .map(|d| format!(" (the session expires {d})"))
+        .unwrap_or_default();
+    say(&format!("logged in to ZStack as {account}{expires}"));
+    if std::io::stdout().is_terminal() {
+        say(&format!(
+            "to use it in this shell, run: eval \"$(cfp zstack login --account {account})\""
+        ));
+    }
+    Ok(())
+}
+
+async fn logout(ctx: &Ctx) -> Result<(), CliError> {
+    let settings = &ctx.settings;
+    let Some(configured) = &settings.zstack_session.value else {
+        return Err(if settings.zstack_access_key_id.value.is_some() {
+            CliError::usage(
+                "there is no ZStack session to end: cfp signs with an AccessKey",
+                "an AccessKey is ended on the ZStack side, not by logging out",
+            )
+        } else {
+            CliError::usage(
+                "there is no ZStack session to end",
+                format!("set {SESSION_ENV} (or zstack_session in your profile) to the session"),
+            )
+        });
+    };
+    let session = ZStackSession::new(configured.expose_secret()).map_err(|reason| {
+        CliError::usage(
+            format!(
+                "the ZStack session ({}) is not a session: {reason}",
+                settings.zstack_session.origin
+            ),
+            "see `cfp config show` (values are redacted)",
+        )
+    })?;
+    match ctx.client.log_out(session).send().await {
+        Ok(_) => say("the ZStack session is over"),
+        // Ending a session that is already over is what was asked. Only
+        // ZStack's own "invalid session" says so: a 403 from a proxy
+        // does not.
+        Err(e) if is_invalid_session(&e) => say("the ZStack session was already over"),
+        Err(e) => return Err(e.into()),
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "unset {SESSION_ENV}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// ZStack's `ID.1001`: the session is unknown or expired.
+fn is_invalid_session(e: &cfp_api::Error) -> bool {
+    matches!(
+        e.service_error(),
+        Some(cfp_api::ServiceError::ZStack(z)) if z.is_invalid_session()
+    )
+}
+
+/// `cfp: …` on stderr, shielded: what happened, for people.
+fn say(text: &str) {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "cfp: {}",
+        crate::shield::for_terminal(text)
+    );
+}
+
+/// `text` as one shell word: as it is when it holds only characters no
+/// shell treats specially, else single-quoted (a `'` written `'\''`).
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/@%+=,".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_one_shell_word_whatever_it_holds() {
+        assert_eq!(
+            shell_word("3e1f5ae7c4b14a6b9c2d8e0f1a2b3c4d"),
+            "3e1f5ae7c4b14a6b9c2d8e0f1a2b3c4d"
+        );
+        assert_eq!(shell_word("a;rm-FAKE"), "'a;rm-FAKE'");
+        assert_eq!(shell_word("$(x)`y`"), "'$(x)`y`'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+}

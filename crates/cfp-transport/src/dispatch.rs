@@ -292,12 +292,7 @@ fn prepare(
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = parts.uri.clone();
     *request.version_mut() = parts.version;
-    // Sized for the auth header too, so adding it does not grow the map.
-    let headers = request.headers_mut();
-    headers.reserve(parts.headers.len() + 1);
-    for (name, value) in &parts.headers {
-        headers.append(name.clone(), value.clone());
-    }
+    *request.headers_mut() = parts.headers.clone();
     if let Some(c) = credentials {
         let (name, value) = c.header();
         request.headers_mut().insert(name, value);

@@ -239,38 +239,19 @@ fn to_reqwest(
     Ok(out)
 }
 
-/// Reads a whole body of at most `limit` bytes. A body that arrives in one
-/// chunk (most answers) is passed on as it is, without a copy; a longer one
-/// is gathered into one buffer sized from the first chunks.
+/// Reads a whole body of at most `limit` bytes.
 async fn read_body(
     response: &mut ::reqwest::Response,
     limit: usize,
 ) -> Result<Bytes, TransportError> {
-    let too_large =
-        || TransportError::body(format!("the response body is larger than {limit} bytes"));
-    let Some(first) = response.chunk().await.map_err(classify)? else {
-        return Ok(Bytes::new());
-    };
-    if first.len() > limit {
-        return Err(too_large());
-    }
-    let Some(second) = response.chunk().await.map_err(classify)? else {
-        return Ok(first);
-    };
-    let hint = response
-        .content_length()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0)
-        .min(limit);
-    let mut body = Vec::with_capacity(hint.max(first.len() + second.len()));
-    body.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
         if body.len().saturating_add(chunk.len()) > limit {
-            return Err(too_large());
+            return Err(TransportError::body(format!(
+                "the response body is larger than {limit} bytes"
+            )));
         }
         body.extend_from_slice(&chunk);
-        next = response.chunk().await.map_err(classify)?;
     }
     Ok(Bytes::from(body))
 }

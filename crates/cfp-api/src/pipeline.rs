@@ -54,7 +54,7 @@ impl Client {
             reason: e.reason,
         };
         // Sized for the path and query, so that writing them does not
-        // regrow it: about 1 k instructions per call (docs/benchmarks.md).
+        // regrow it: 1.1–1.4 k instructions per call (docs/benchmarks.md).
         let mut uri = base.start(spec.path.len() + 48);
         params.write_target(&mut uri).map_err(invalid)?;
         let body = params.body().map_err(invalid)?;

@@ -48,7 +48,8 @@ enum Command {
     },
     /// Benchmark cfp against plain baselines (decode, call overhead,
     /// polling, CLI, simulator) and write docs/benchmarks.md. Builds in
-    /// release; installs curl, time, wrk and nginx with apt-get if missing.
+    /// release; installs curl, time, wrk, nginx and valgrind with apt-get if
+    /// missing.
     Bench {
         /// Fewer rounds and shorter measurements (for development).
         #[arg(long)]

@@ -23,6 +23,15 @@
 //! before the first round), in `blocks` blocks per side with the sides
 //! taking turns and the first side alternating; a round's figure per side is
 //! its total time over `calls`.
+//!
+//! With a [`side`](CallsConfig::side), one side alone makes `warmup` calls,
+//! then `calls` calls inside `measured_calls`, a function that is never
+//! inlined so that a profiler can count exactly those calls' work:
+//!
+//! ```sh
+//! valgrind --tool=callgrind --toggle-collect='cfp_bench::calls::measured_calls' \
+//!     target/release/cfp-bench calls --base-url http://127.0.0.1:PORT --side cfp --calls 2000 --warmup 200
+//! ```
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -58,8 +67,9 @@ pub struct CallsConfig {
     /// per side, the sides taking turns, so that a change in the machine's
     /// load during a round falls on both.
     pub blocks: u32,
-    /// Run only one side (for a profiler), or both.
-    pub only: Option<Side>,
+    /// Run only this side, `warmup` calls then `calls` calls in
+    /// `measured_calls` (for a profiler), or both sides in rounds.
+    pub side: Option<Side>,
 }
 
 /// One side of the comparison.
@@ -183,17 +193,45 @@ fn per_call(total: Duration, calls: u32) -> f64 {
     total.as_nanos() as f64 / f64::from(calls.max(1))
 }
 
-/// One timed run of one side, for a profiler.
-async fn one_side(
+/// The calls a profiler counts: `n` calls of `side`, run to completion on
+/// `rt`. Never inlined, so that it stays a symbol of its own
+/// (`cfp_bench::calls::measured_calls`) for callgrind's `--toggle-collect`:
+/// the instructions counted are those of the calls, the runtime's work
+/// while they wait included, and nothing of the set-up or warm-up.
+#[inline(never)]
+fn measured_calls(
+    rt: &tokio::runtime::Runtime,
+    sides: &Sides,
+    side: Side,
+    n: u32,
+) -> Result<(), String> {
+    rt.block_on(async {
+        match side {
+            Side::Cfp => sides.cfp_calls(n).await,
+            Side::Raw => sides.raw_calls(n).await,
+        }
+    })
+}
+
+/// One side alone: `warmup` calls, then `calls` calls in [`measured_calls`].
+fn one_side(
+    rt: &tokio::runtime::Runtime,
     cfg: &CallsConfig,
-    calls: impl Future<Output = Result<(), String>>,
-    cfp: bool,
+    side: Side,
 ) -> Result<CallsResult, String> {
-    let ns = per_call(timed(calls).await?, cfg.calls);
-    let (cfp_ns_per_call, raw_ns_per_call) = if cfp {
-        (vec![ns], Vec::new())
-    } else {
-        (Vec::new(), vec![ns])
+    let sides = rt.block_on(async { Sides::new(cfg) })?;
+    rt.block_on(async {
+        match side {
+            Side::Cfp => sides.cfp_calls(cfg.warmup).await,
+            Side::Raw => sides.raw_calls(cfg.warmup).await,
+        }
+    })?;
+    let start = Instant::now();
+    measured_calls(rt, &sides, side, cfg.calls)?;
+    let ns = per_call(start.elapsed(), cfg.calls);
+    let (cfp_ns_per_call, raw_ns_per_call) = match side {
+        Side::Cfp => (vec![ns], Vec::new()),
+        Side::Raw => (Vec::new(), vec![ns]),
     };
     Ok(CallsResult {
         cfp_ns_per_call,
@@ -209,13 +247,11 @@ pub fn run(cfg: &CallsConfig) -> Result<CallsResult, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    if let Some(side) = cfg.side {
+        return one_side(&rt, cfg, side);
+    }
     rt.block_on(async {
         let sides = Sides::new(cfg)?;
-        match cfg.only {
-            Some(Side::Cfp) => return one_side(cfg, sides.cfp_calls(cfg.calls), true).await,
-            Some(Side::Raw) => return one_side(cfg, sides.raw_calls(cfg.calls), false).await,
-            None => {}
-        }
         sides.cfp_calls(cfg.warmup).await?;
         sides.raw_calls(cfg.warmup).await?;
         sides.raw_timeout_calls(cfg.warmup).await?;

@@ -294,22 +294,8 @@ pub fn non_blank(name: &str, v: &str) -> Result<(), ParamError> {
 
 impl ParamValue for u64 {
     fn write_raw(&self, out: &mut String) {
-        // Digits without the formatting machinery: this runs on every call.
-        let mut digits = [0u8; 20];
-        let mut n = *self;
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            // `n % 10` is below 10, so the cast cannot truncate.
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        for &d in &digits[i..] {
-            out.push(char::from(d));
-        }
+        use fmt::Write as _;
+        let _ = write!(out, "{self}");
     }
 
     fn parse(text: &str) -> Result<Self, String> {

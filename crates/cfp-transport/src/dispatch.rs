@@ -300,12 +300,7 @@ fn prepare(
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = parts.uri.clone();
     *request.version_mut() = parts.version;
-    // Sized for the auth header too, so adding it does not grow the map.
-    let headers = request.headers_mut();
-    headers.reserve(parts.headers.len() + 2);
-    for (name, value) in &parts.headers {
-        headers.append(name.clone(), value.clone());
-    }
+    *request.headers_mut() = parts.headers.clone();
     match credentials {
         // An AccessKey signs the method, `Date` and path of each attempt.
         Some(c) if c.scheme() == cfp_model::AuthScheme::AccessKey => {

@@ -239,43 +239,25 @@ fn to_reqwest(
     Ok(out)
 }
 
-/// Reads a whole body of at most `limit` bytes. A body that arrives in one
-/// chunk (most answers) is passed on as it is, without a copy; a longer one
-/// is gathered into one buffer sized from the first chunks.
+/// Reads a whole body of at most `limit` bytes.
 async fn read_body(
     response: &mut ::reqwest::Response,
     limit: usize,
 ) -> Result<Bytes, TransportError> {
     let too_large = || TransportError::body_too_large(limit);
+    // A declared length over the limit is refused before reading.
     if response
         .content_length()
         .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
     {
         return Err(too_large());
     }
-    let Some(first) = response.chunk().await.map_err(classify)? else {
-        return Ok(Bytes::new());
-    };
-    if first.len() > limit {
-        return Err(too_large());
-    }
-    let Some(second) = response.chunk().await.map_err(classify)? else {
-        return Ok(first);
-    };
-    let hint = response
-        .content_length()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0)
-        .min(limit);
-    let mut body = Vec::with_capacity(hint.max(first.len() + second.len()));
-    body.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
         if body.len().saturating_add(chunk.len()) > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
-        next = response.chunk().await.map_err(classify)?;
     }
     Ok(Bytes::from(body))
 }

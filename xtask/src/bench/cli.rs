@@ -45,8 +45,14 @@ fn measure(
         "{}/cfp/v2/project/1/image/1/status?detail=true",
         sim.base_url
     );
-    // No config file, no inherited CFP_* or curlrc: the same for both.
-    let no_config = crate::root().join("target/bench/no-such-config.toml");
+    // An empty config file (CFP_CONFIG must name one that exists), no
+    // inherited CFP_* or curlrc: the same for both.
+    let no_config = crate::root().join("target/bench/empty-config.toml");
+    if let Some(dir) = no_config.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&no_config, "")
+        .map_err(|e| format!("cannot write {}: {e}", no_config.display()))?;
     let base_url = sim.base_url.clone();
     let cfp_env = [
         ("CFP_CLANFORGE_URL", base_url.as_str()),

@@ -5,15 +5,15 @@
 //! | section | module | runs |
 //! |---|---|---|
 //! | Decode | [`decode`] | criterion: `cargo bench -p cfp-bench --bench decode` |
-//! | Call overhead | [`calls`] | `cfp-bench calls` against `cfp-sim` |
+//! | Call overhead | [`calls`] | `cfp-bench calls` against `cfp-sim`, under callgrind and timed |
 //! | Polling efficiency | [`polling`] | `cfp-bench polling` (in-process scaled-time simulator) |
 //! | CLI | [`cli`] | `cfp` and `curl` against `cfp-sim`; `/usr/bin/time` |
 //! | Simulator throughput | [`server`] | `wrk` against `cfp-sim` and nginx |
 //!
-//! What it needs besides Rust (curl, time, wrk, nginx) it installs from
-//! Debian's packages when missing ([`prereq`]), and says so. The pure parts
-//! (statistics, the report's markdown) are unit-tested; nothing asserts a
-//! timing.
+//! What it needs besides Rust (curl, time, wrk, nginx, valgrind) it
+//! installs from Debian's packages when missing ([`prereq`]), and says so.
+//! The pure parts (statistics, the report's markdown) are unit-tested;
+//! nothing asserts a timing.
 
 mod calls;
 mod cli;
@@ -89,7 +89,7 @@ pub(crate) fn run(opts: Options) -> Result<(), String> {
 
     let target = target_dir();
     report.sections.push(decode::run(&opts, &target));
-    report.sections.push(calls::run(&opts, &bins));
+    report.sections.push(calls::run(&opts, &bins, &tools));
     report.sections.push(polling::run(&opts, &bins));
     report.sections.push(cli::run(&opts, &bins, &tools));
     report.sections.push(server::run(&opts, &bins, &tools));

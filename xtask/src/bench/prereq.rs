@@ -18,7 +18,7 @@ struct Tool {
     purpose: &'static str,
 }
 
-const TOOLS: [Tool; 4] = [
+const TOOLS: [Tool; 5] = [
     Tool {
         program: "curl",
         debian_path: "/usr/bin/curl",
@@ -43,6 +43,12 @@ const TOOLS: [Tool; 4] = [
         package: "nginx",
         purpose: "the static-file baseline for the simulator",
     },
+    Tool {
+        program: "valgrind",
+        debian_path: "/usr/bin/valgrind",
+        package: "valgrind",
+        purpose: "instructions per call (`valgrind --tool=callgrind`)",
+    },
 ];
 
 /// Where each tool is, and what had to be installed.
@@ -52,9 +58,10 @@ pub(crate) struct Tools {
     pub(crate) time: PathBuf,
     pub(crate) wrk: PathBuf,
     pub(crate) nginx: PathBuf,
+    pub(crate) valgrind: PathBuf,
     /// Packages installed by this run (empty when all were present).
     pub(crate) installed: Vec<String>,
-    /// `wrk` and `nginx` versions, for the report.
+    /// The tools' versions, for the report.
     pub(crate) versions: Vec<String>,
 }
 
@@ -97,6 +104,7 @@ pub(crate) fn ensure() -> Result<Tools, String> {
         time: path(1)?,
         wrk: path(2)?,
         nginx: path(3)?,
+        valgrind: path(4)?,
         installed,
         versions: Vec::new(),
     };
@@ -142,6 +150,9 @@ fn versions(t: &Tools) -> Vec<String> {
         out.push(first_line(String::from_utf8_lossy(&o.stderr).into_owned()));
     }
     if let Ok(s) = procs::output(Command::new(&t.curl).arg("--version")) {
+        out.push(first_line(s));
+    }
+    if let Ok(s) = procs::output(Command::new(&t.valgrind).arg("--version")) {
         out.push(first_line(s));
     }
     out.retain(|v| !v.is_empty());

@@ -146,8 +146,14 @@ impl Sim {
     /// Starts `cfp-sim` on a free loopback port and waits for its
     /// `listening on …` line.
     pub(crate) fn start(bin: &Path) -> Result<Self, String> {
+        Self::start_with(bin, &[])
+    }
+
+    /// [`start`](Self::start) with more of `cfp-sim`'s options.
+    pub(crate) fn start_with(bin: &Path, options: &[&str]) -> Result<Self, String> {
         let mut cmd = Command::new(bin);
         cmd.args(["--addr", "127.0.0.1:0"])
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());

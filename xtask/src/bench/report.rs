@@ -243,7 +243,7 @@ impl Report {
         }
         if self.installed.is_empty() {
             out.push_str(
-                "- Installed by this run: nothing (curl, time, wrk and nginx were present; \
+                "- Installed by this run: nothing (curl, time, wrk, nginx and valgrind were present; \
                  `cargo xtask bench` installs any that is missing with apt-get and says so)\n",
             );
         } else {

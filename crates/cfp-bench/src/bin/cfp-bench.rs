@@ -2,7 +2,7 @@
 //! subcommand, each printing its figures as one JSON document on stdout.
 //!
 //! ```text
-//! cfp-bench calls --base-url http://127.0.0.1:PORT [--calls 20000] [--rounds 5]
+//! cfp-bench calls --base-url http://127.0.0.1:PORT [--calls 20000] [--rounds 5] [--side cfp|raw]
 //! cfp-bench polling --poller cfp|fixed [--speed 10] [--diffs 500] [--restart-tasks 250] [--stop-tasks 250]
 //! ```
 
@@ -44,9 +44,10 @@ enum Command {
         /// Blocks per round (the sides take turns block by block).
         #[arg(long, default_value_t = 20)]
         blocks: u32,
-        /// Run only this side, once, without warm-up (for a profiler).
+        /// Run only this side: the warm-up, then `--calls` calls in one
+        /// function a profiler can count (`cfp_bench::calls::measured_calls`).
         #[arg(long, value_enum)]
-        only: Option<calls::Side>,
+        side: Option<calls::Side>,
     },
     /// Concurrent waits against a scaled-time simulator.
     Polling {
@@ -81,7 +82,7 @@ fn main() -> ExitCode {
             warmup,
             rounds,
             blocks,
-            only,
+            side,
         } => calls::run(&calls::CallsConfig {
             base_url,
             key,
@@ -90,7 +91,7 @@ fn main() -> ExitCode {
             warmup,
             rounds,
             blocks,
-            only,
+            side,
         })
         .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string())),
         Command::Polling {

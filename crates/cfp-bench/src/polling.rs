@@ -113,17 +113,22 @@ enum Kind {
     Stop,
 }
 
-/// The world: one image, `machines` machines (one diff each), `servers`
-/// game servers, in one fleet and region.
+/// The world: `machines` machines and as many images (one diff each: a
+/// diff locks its image until accepted or rejected), `servers` game
+/// servers, in one fleet and region.
 fn world(machines: u32, servers: u32) -> World {
     let (fleet, region) = (FleetId(1), RegionId(1));
     let mut w = World::empty()
         .account_service(1)
-        .image(ImageId(1), "bench-image")
         .region(region, "Bench Region")
         .fleet(fleet, "bench-fleet", [region]);
     for m in 1..=u64::from(machines) {
-        w = w.machine(MachineId(m), format!("machine-{m}"), fleet, region);
+        w = w.image(ImageId(m), format!("bench-image-{m}")).machine(
+            MachineId(m),
+            format!("machine-{m}"),
+            fleet,
+            region,
+        );
     }
     w.instances(1..=u64::from(servers), fleet, region)
 }
@@ -213,7 +218,7 @@ async fn create_work(
     for m in 1..=u64::from(cfg.diffs) {
         let job = client
             .clanforge(AccountServiceId(1))
-            .create_image_diff(ImageId(1), MachineId(m))
+            .create_image_diff(ImageId(m), MachineId(m))
             .send()
             .await
             .map_err(|e| format!("cannot create a diff: {e}"))?;

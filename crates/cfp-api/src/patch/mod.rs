@@ -818,15 +818,12 @@ impl<S: PatchStore> Patch<S> {
         self.enter(rec, Stage::Rollout)?;
         let asid = self.spec.asid;
         let image = self.spec.image;
+        let clock = self.client.clock().clone();
+        let started = clock.now();
+        let mut backoff = Duration::from_secs(1);
         loop {
-            let waiter = self
-                .client
-                .clanforge(asid)
-                .wait_for_rollout(image)
-                .detail(true);
-            let status = self.wait(rec, waiter).await?;
-            // The counters may still show the previous install for a moment:
-            // the version's own installs must be over too.
+            // While the version's installs run, their ETAs say when to look
+            // again (image status gives none).
             if let Some(version) = rec.version {
                 rec.calls += 1;
                 let installs = self
@@ -836,11 +833,54 @@ impl<S: PatchStore> Patch<S> {
                     .send()
                     .await
                     .map_err(|e| self.api(rec, e))?;
-                if installs.of_version(version).next().is_some() {
-                    self.client.clock().sleep(Duration::from_secs(5)).await;
+                let ours: Vec<_> = installs.of_version(version).collect();
+                if !ours.is_empty() {
+                    let eta = ours.iter().filter_map(|j| j.eta).map(|t| t.as_secs()).max();
+                    let done = ours.iter().map(|j| u64::from(j.percent())).sum::<u64>()
+                        / ours.len() as u64;
+                    self.emit_full(
+                        rec,
+                        EventKind::Progress,
+                        format!("{} machines installing version {version}", ours.len()),
+                        u8::try_from(done).ok(),
+                        eta,
+                        None,
+                        None,
+                    );
+                    let ahead = eta
+                        .and_then(|e| u64::try_from(e).ok())
+                        .map(|e| std::time::UNIX_EPOCH + Duration::from_secs(e))
+                        .and_then(|at| at.duration_since(clock.wall_now()).ok())
+                        .filter(|d| !d.is_zero());
+                    let delay = match ahead {
+                        // Half a second after the ETA (ETAs are whole
+                        // seconds), checked at least every 30 s.
+                        Some(d) => d + Duration::from_millis(500),
+                        None => backoff,
+                    };
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    self.pause(rec, started, delay.min(Duration::from_secs(30)))
+                        .await?;
                     continue;
                 }
             }
+            // No install of the version left: the counters are the
+            // version's (or, its id lost, the image's as they settle).
+            let waiter = self
+                .client
+                .clanforge(asid)
+                .wait_for_rollout(image)
+                .detail(true);
+            let status = self.wait(rec, waiter).await?;
+            self.emit_full(
+                rec,
+                EventKind::Progress,
+                "no machine pending".into(),
+                Some(100),
+                None,
+                Some((*status).clone()),
+                None,
+            );
             let c = status.counts();
             if !self.spec.max_failed.allows(c.failed, c.total()) {
                 return Err(PatchError::StageFailed {
@@ -858,6 +898,28 @@ impl<S: PatchStore> Patch<S> {
                 format!("{} machines completed, {} failed", c.completed, c.failed),
             );
         }
+    }
+
+    /// Sleeps `delay`, unless the stage's wait would outlive its timeout.
+    async fn pause(
+        &self,
+        rec: &PatchRecord,
+        started: std::time::Instant,
+        delay: Duration,
+    ) -> Result<(), PatchError> {
+        let clock = self.client.clock();
+        let spent = clock.now().saturating_duration_since(started);
+        if spent + delay > self.wait_timeout {
+            return Err(PatchError::TimedOut {
+                stage: rec.stage,
+                message: format!(
+                    "the installs were still running after {}",
+                    crate::human_duration(self.wait_timeout)
+                ),
+            });
+        }
+        clock.sleep(delay).await;
+        Ok(())
     }
 
     async fn switch(&mut self, rec: &mut PatchRecord) -> Result<(), PatchError> {

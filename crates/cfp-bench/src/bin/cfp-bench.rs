@@ -9,7 +9,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use cfp_bench::{calls, polling};
+use cfp_bench::{calls, patch, polling};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -70,6 +70,18 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// A whole patch, by cfp's workflow or the public script's pattern.
+    Patch {
+        /// Which client patches.
+        #[arg(long, value_enum)]
+        side: patch::Side,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 20.0)]
+        speed: f64,
+        /// The simulator's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -110,6 +122,8 @@ fn main() -> ExitCode {
             seed,
         })
         .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string())),
+        Command::Patch { side, speed, seed } => patch::run(side, speed, seed)
+            .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string())),
     };
     match json {
         Ok(text) => {

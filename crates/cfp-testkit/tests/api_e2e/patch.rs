@@ -356,12 +356,25 @@ async fn a_stopped_run_resumes_where_it_was() {
     let store = MemoryStore::new();
     let spec = spec(1).max_failed(MaxFailed::Percent(100.0));
     // Stop the first run while it waits for the diff, as Ctrl-C does.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let first = Patch::new(client.clone(), spec.clone(), store.clone())
         .update_url(url("1.4.2"))
         .approval(Approval::Yes)
+        .on_event(move |e| {
+            let _ = tx.send((e.stage, e.kind));
+        })
         .run();
-    let stopped = tokio::time::timeout(Duration::from_millis(400), first).await;
-    assert!(stopped.is_err(), "the first run was meant to be stopped");
+    let waiting_for_the_diff = async {
+        while let Some((stage, kind)) = rx.recv().await {
+            if stage == Stage::Diff && kind == cfp_api::patch::EventKind::Progress {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        r = first => panic!("the first run was meant to be stopped: {r:?}"),
+        () = waiting_for_the_diff => {}
+    }
     let at = store.record().unwrap();
     assert!(
         at.stage > Stage::Preflight && at.stage < Stage::Done,

@@ -9,6 +9,8 @@
 use std::process::Output;
 use std::time::Duration;
 
+pub(crate) mod pty;
+
 use assert_cmd::Command;
 use base64::Engine as _;
 use cfp_testkit::world::{Timings, World};

@@ -47,7 +47,7 @@ enum Command {
         target: Option<String>,
     },
     /// Benchmark cfp against plain baselines (decode, call overhead,
-    /// polling, CLI, simulator) and write docs/benchmarks.md. Builds in
+    /// polling, a whole patch, CLI, simulator) and write docs/benchmarks.md. Builds in
     /// release; installs curl, time, wrk, nginx and valgrind with apt-get if
     /// missing.
     Bench {

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick]`: builds in release, runs the five
+//! `cargo xtask bench [--quick]`: builds in release, runs the six
 //! comparisons of cfp against plain baselines side by side (alternating,
 //! several rounds, medians), and writes `docs/benchmarks.md`.
 //!
@@ -7,6 +7,7 @@
 //! | Decode | [`decode`] | criterion: `cargo bench -p cfp-bench --bench decode` |
 //! | Call overhead | [`calls`] | `cfp-bench calls` against `cfp-sim`, under callgrind and timed |
 //! | Polling efficiency | [`polling`] | `cfp-bench polling` (in-process scaled-time simulator) |
+//! | A whole patch | [`patch`] | `cfp-bench patch` (in-process scaled-time simulator) |
 //! | CLI | [`cli`] | `cfp` and `curl` against `cfp-sim`; `/usr/bin/time` |
 //! | Simulator throughput | [`server`] | `wrk` against `cfp-sim` and nginx |
 //!
@@ -19,6 +20,7 @@ mod calls;
 mod cli;
 mod decode;
 mod machine;
+mod patch;
 mod polling;
 mod prereq;
 mod procs;
@@ -91,6 +93,7 @@ pub(crate) fn run(opts: Options) -> Result<(), String> {
     report.sections.push(decode::run(&opts, &target));
     report.sections.push(calls::run(&opts, &bins, &tools));
     report.sections.push(polling::run(&opts, &bins));
+    report.sections.push(patch::run(&opts, &bins));
     report.sections.push(cli::run(&opts, &bins, &tools));
     report.sections.push(server::run(&opts, &bins, &tools));
 
@@ -190,6 +193,7 @@ mod tests {
             include_str!("text/decode.md"),
             include_str!("text/calls.md"),
             include_str!("text/polling.md"),
+            include_str!("text/patch.md"),
             include_str!("text/cli.md"),
             include_str!("text/server.md"),
         ] {

@@ -194,6 +194,15 @@ pub fn image_lock(e: &ApiError) -> Option<ImageLock> {
     id_after("locked by updateid:").map(|u| ImageLock::Update(UpdateId(u)))
 }
 
+/// ZStack's 403 `requestTimeTooSkewed`: an AccessKey request whose `Date`
+/// is more than 15 minutes off the server's clock (ZStack's RestServer).
+pub fn is_clock_skew_refusal(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::Http { status: 403, excerpt, .. } if excerpt.contains("requestTimeTooSkewed")
+    )
+}
+
 fn api_hint(e: &ApiError) -> Option<String> {
     if is_login_refused(e) {
         return Some("check the account name and the password".into());
@@ -203,6 +212,14 @@ fn api_hint(e: &ApiError) -> Option<String> {
             "set the {setting} in the environment or in your profile (see `cfp config show`), \
              or add --sim to try against the built-in simulator"
         ));
+    }
+    if is_clock_skew_refusal(e) {
+        return Some(
+            "ZStack refused the request's time: an AccessKey signature carries this machine's \
+             clock (the Date header), and ZStack accepts it only within 15 minutes of its own. \
+             Set this machine's clock right (e.g. enable NTP), or use a session (`cfp zstack login`)"
+                .into(),
+        );
     }
     if e.is_auth() {
         return Some(

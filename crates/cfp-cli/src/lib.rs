@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_write;
 pub mod context;
 #[cfg(feature = "sim")]
 pub mod demo;

@@ -542,7 +542,14 @@ fn zstack_login_prints_the_export_line_and_logout_ends_the_session() {
     let s = Sim::with(ClockMode::Manual, zstack_world());
     let out = run(s
         .cfp()
-        .args(["zstack", "login", "--account", "ops", "--password-stdin"])
+        .args([
+            "zstack",
+            "login",
+            "--account",
+            "ops",
+            "--password-stdin",
+            "--print",
+        ])
         .write_stdin(format!("{PASSWORD}\n")));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let session = session_of(&stdout(&out));
@@ -561,6 +568,7 @@ fn zstack_login_prints_the_export_line_and_logout_ends_the_session() {
             "--account",
             "ops",
             "--password-stdin",
+            "--print",
         ])
         .write_stdin(PASSWORD));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -588,6 +596,63 @@ fn zstack_login_prints_the_export_line_and_logout_ends_the_session() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let logout = s.sim().journal().entries_for(OperationId::LogOut);
     assert_eq!(logout.len(), 2);
+}
+
+/// Without --print the session is kept in the profile (mode 0600, the
+/// rest of the file kept), the next commands use it, and logout removes it.
+#[test]
+fn zstack_login_keeps_the_session_in_the_profile_and_logout_removes_it() {
+    let s = Sim::with(ClockMode::Manual, zstack_world());
+    let config = s.config_dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "# the studio's settings\n[profiles.ops]\nasid = 1 # kept\n",
+    )
+    .unwrap();
+    let base = || {
+        let mut c = s.cfp();
+        c.env_remove("CFP_ZSTACK_SESSION").env("CFP_PROFILE", "ops");
+        c
+    };
+    let out = run(base()
+        .args(["zstack", "login", "--account", "ops", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("kept in profile \"ops\""), "{err}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.starts_with("# the studio's settings"), "{text}");
+    assert!(text.contains("asid = 1 # kept"), "{text}");
+    let parsed: toml::Table = text.parse().unwrap();
+    let session = parsed["profiles"]["ops"]["zstack_session"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!err.contains(&session), "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let upload = ["upload-job", "ccf943310d86335bb3d2511ca8e14137"];
+    let out = run(base().args(upload));
+    assert_eq!(code(&out), 0, "the stored session works: {}", stderr(&out));
+    let out = run(base().args(["config", "show"]));
+    assert!(!stdout(&out).contains(&session), "{}", stdout(&out));
+
+    let out = run(base().args(["zstack", "logout"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed the session from profile \"ops\""),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(!text.contains("zstack_session"), "{text}");
+    assert!(text.contains("asid = 1 # kept"), "{text}");
+    assert_eq!(s.sim().journal().count(OperationId::LogOut), 1);
 }
 
 #[test]
@@ -643,7 +708,7 @@ fn eval_of_the_login_line_sets_the_session_in_the_shell() {
         .env("CFP", assert_cmd::cargo::cargo_bin("cfp"))
         .args([
             "-c",
-            r#"eval "$("$CFP" zstack login --account ops --password-stdin)" &&
+            r#"eval "$("$CFP" zstack login --account ops --password-stdin --print)" &&
                "$CFP" upload-job ccf943310d86335bb3d2511ca8e14137"#,
         ])
         .stdin(std::process::Stdio::piped())
@@ -666,8 +731,8 @@ fn eval_of_the_login_line_sets_the_session_in_the_shell() {
 }
 
 /// On a terminal, the password is asked for and not echoed. `script`
-/// (util-linux) gives cfp a pseudo-terminal; the password is typed only
-/// once the prompt is shown, when echo is off.
+/// (util-linux) gives cfp a pseudo-terminal; the password is typed once
+/// the prompt is shown and echo is off.
 #[cfg(target_os = "linux")]
 #[test]
 fn on_a_terminal_the_password_is_asked_for_without_echo() {
@@ -685,7 +750,10 @@ fn on_a_terminal_the_password_is_asked_for_without_echo() {
     let cfp = assert_cmd::cargo::cargo_bin("cfp");
     let mut child = Command::new("script")
         .args(["-q", "-e", "-c"])
-        .arg(format!("{} zstack login --account ops", cfp.display()))
+        .arg(format!(
+            "{} zstack login --account ops --print",
+            cfp.display()
+        ))
         .arg("/dev/null")
         .env("CFP_CONFIG", s.config_dir.path().join("config.toml"))
         .env("CFP_ZSTACK_URL", s.sim().base_url())
@@ -717,6 +785,9 @@ fn on_a_terminal_the_password_is_asked_for_without_echo() {
             seen.extend(chunk);
         }
     }
+    // rpassword prints the prompt, then turns echo off: a person types
+    // after that; so does this test, once the terminal settles.
+    std::thread::sleep(Duration::from_secs(1));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(format!("{PASSWORD}\r").as_bytes()).unwrap();
     stdin.flush().unwrap();
@@ -736,6 +807,31 @@ fn on_a_terminal_the_password_is_asked_for_without_echo() {
 
 const AK_ID: &str = "e2e-akid-DO-NOT-USE";
 const AK_SECRET: &str = "e2e-aksecret-DO-NOT-USE";
+
+/// A clock more than 15 minutes off the server's: ZStack's 403
+/// `requestTimeTooSkewed`, explained.
+#[test]
+fn a_skewed_clock_is_named_when_an_access_key_is_refused_for_it() {
+    let s = Sim::with(
+        ClockMode::Manual,
+        World::default().zstack_access_key(AK_ID, AK_SECRET),
+    );
+    s.sim().clock().advance(Duration::from_secs(20 * 60));
+    let out = run(s
+        .cfp()
+        .env_remove("CFP_ZSTACK_SESSION")
+        .env("CFP_ZSTACK_ACCESS_KEY_ID", AK_ID)
+        .env("CFP_ZSTACK_ACCESS_KEY_SECRET", AK_SECRET)
+        .args(["upload-job", "ccf943310d86335bb3d2511ca8e14137"]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("requestTimeTooSkewed"), "{err}");
+    assert!(err.contains("within 15 minutes"), "{err}");
+    assert!(err.contains("enable NTP"), "{err}");
+    for secret in [AK_ID, AK_SECRET] {
+        assert!(!err.contains(secret), "{err}");
+    }
+}
 
 #[test]
 fn a_zstack_access_key_from_the_environment_signs_each_request() {

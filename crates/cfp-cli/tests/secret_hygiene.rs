@@ -301,7 +301,14 @@ fn a_zstack_password_and_session_stay_where_they_belong() {
         ClockMode::Manual,
         World::default().zstack_account("ops", PASSWORD),
     );
-    let login = ["zstack", "login", "--account", "ops", "--password-stdin"];
+    let login = [
+        "zstack",
+        "login",
+        "--account",
+        "ops",
+        "--password-stdin",
+        "--print",
+    ];
     let mut sessions = Vec::new();
     for trace in [false, true] {
         let mut cmd = s.cfp();
@@ -324,6 +331,23 @@ fn a_zstack_password_and_session_stay_where_they_belong() {
         assert_clean(&login, "login", &out);
         sessions.push(session);
     }
+    // Kept in the profile instead: no output holds it, at trace level.
+    let stored = &login[..5];
+    let out = run(s
+        .cfp()
+        .env("RUST_LOG", "trace")
+        .args(stored)
+        .write_stdin(format!("{PASSWORD}\n")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let file = std::fs::read_to_string(s.config_dir.path().join("config.toml")).unwrap();
+    let kept: toml::Table = file.parse().unwrap();
+    let session = kept["profiles"]["default"]["zstack_session"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!stderr(&out).contains(&session), "{}", stderr(&out));
+    assert_clean(stored, "stored login", &out);
     // Logging out with it, at trace level, does not print it either.
     for session in &sessions {
         let out = run(s

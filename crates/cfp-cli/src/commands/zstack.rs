@@ -1,11 +1,14 @@
-//! `cfp zstack login | logout`: a ZStack session for the shell.
+//! `cfp zstack login | logout`: a ZStack session for the next commands.
 //!
-//! `login` prints one line on stdout, `export CFP_ZSTACK_SESSION=<session>`,
-//! so that `eval "$(cfp zstack login …)"` sets it: that line is the
-//! secret, on purpose, and nothing else ever shows it (the session joins
-//! the redactor as soon as it arrives). The password is never an argument:
-//! it is read from stdin (`--password-stdin`) or asked for on the terminal
-//! without echo.
+//! `login` keeps the session in the active profile of the config file
+//! (written with mode 0600; the rest of the file kept as it was), as
+//! `gh auth login` keeps its token. With `--print` it prints one line on
+//! stdout instead, `export CFP_ZSTACK_SESSION=<session>`, so that
+//! `eval "$(cfp zstack login --print …)"` sets it for one shell: that line
+//! is the secret, on purpose, and nothing else ever shows it (the session
+//! joins the redactor as soon as it arrives). The password is never an
+//! argument: it is read from stdin (`--password-stdin`) or asked for on the
+//! terminal without echo.
 
 use std::io::{IsTerminal as _, Write as _};
 
@@ -14,6 +17,7 @@ use cfp_api::model::ZStackSession;
 use clap::Subcommand;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::config::Origin;
 use crate::context::Ctx;
 use crate::error::CliError;
 
@@ -22,18 +26,23 @@ const SESSION_ENV: &str = cfp_api::settings::ZSTACK_SESSION.env;
 
 #[derive(Debug, Subcommand)]
 pub enum ZstackCommand {
-    /// Log in to ZStack with an account and password; print the session as
-    /// a shell line
+    /// Log in to ZStack with an account and password; keep the session in
+    /// the profile
     ///
-    /// stdout gets exactly one line, `export CFP_ZSTACK_SESSION=<session>`,
-    /// whatever -o says: run the command inside `eval "$(…)"` to set it.
-    /// That line is deliberately the secret; cfp prints the session nowhere
-    /// else, and a confirmation goes to stderr. The password is read from
-    /// stdin with --password-stdin, else asked for on the terminal without
-    /// echo; it is sent as its SHA-512 digest, as ZStack's own clients do.
+    /// The session is stored as zstack_session in the active profile of the
+    /// config file (created if needed, written with mode 0600, everything
+    /// else in it kept), where the next commands find it. With --print,
+    /// nothing is stored: stdout gets exactly one line, `export
+    /// CFP_ZSTACK_SESSION=<session>`, whatever -o says, for `eval "$(…)"`
+    /// (under --sim the session is always printed, never stored). cfp
+    /// prints the session nowhere else; a confirmation goes to stderr. The
+    /// password is read from stdin with --password-stdin, else asked for on
+    /// the terminal without echo; it is sent as its SHA-512 digest, as
+    /// ZStack's own clients do.
     #[command(
-        after_help = "Examples:\n  eval \"$(cfp zstack login --account admin)\"   # asks for the password\n  \
-                            eval \"$(cfp zstack login --account admin --password-stdin < ~/.zstack-pw)\""
+        after_help = "Examples:\n  cfp zstack login --account admin                 # asks for the password; stored in the profile\n  \
+                            cfp --profile prod zstack login --account admin --password-stdin < ~/.zstack-pw\n  \
+                            eval \"$(cfp zstack login --account admin --print)\"   # this shell only"
     )]
     #[doc(alias = "logInByAccount")]
     Login {
@@ -43,13 +52,18 @@ pub enum ZstackCommand {
         /// Read the password from the first line of stdin
         #[arg(long)]
         password_stdin: bool,
+        /// Print `export CFP_ZSTACK_SESSION=…` for eval instead of storing
+        /// the session in the profile
+        #[arg(long)]
+        print: bool,
     },
 
     /// End the configured ZStack session (CFP_ZSTACK_SESSION or the
     /// profile's zstack_session)
     ///
-    /// Exits 0 when the session was already over. stdout gets one line,
-    /// `unset CFP_ZSTACK_SESSION`, for `eval "$(cfp zstack logout)"`.
+    /// Exits 0 when the session was already over. A session kept in the
+    /// profile is removed from it; stdout gets one line, `unset
+    /// CFP_ZSTACK_SESSION`, for `eval "$(cfp zstack logout)"`.
     #[command(after_help = "Example:\n  eval \"$(cfp zstack logout)\"")]
     #[doc(alias = "logOut")]
     Logout,
@@ -60,7 +74,8 @@ pub(super) async fn run(ctx: &Ctx, c: ZstackCommand) -> Result<(), CliError> {
         ZstackCommand::Login {
             account,
             password_stdin,
-        } => login(ctx, &account, password_stdin).await,
+            print,
+        } => login(ctx, &account, password_stdin, print).await,
         ZstackCommand::Logout => logout(ctx).await,
     }
 }
@@ -98,7 +113,7 @@ fn password(account: &str, from_stdin: bool) -> Result<SecretString, CliError> {
     Ok(SecretString::from(text))
 }
 
-async fn login(ctx: &Ctx, account: &str, from_stdin: bool) -> Result<(), CliError> {
+async fn login(ctx: &Ctx, account: &str, from_stdin: bool, print: bool) -> Result<(), CliError> {
     if account.trim().is_empty() {
         return Err(CliError::usage(
             "--account is empty",
@@ -131,26 +146,65 @@ async fn login(ctx: &Ctx, account: &str, from_stdin: bool) -> Result<(), CliErro
         ))
     })?;
     crate::shield::protect(&Redactor::new([session.expose()]));
-    let line = format!("export {SESSION_ENV}={}\n", shell_word(session.expose()));
-    {
-        // Written as it is, past the shield: this line is meant to carry
-        // the session.
-        let mut out = std::io::stdout().lock();
-        out.write_all(line.as_bytes())?;
-        out.flush()?;
-    }
     let expires = inventory
         .expired_date
         .as_deref()
         .map(|d| format!(" (the session expires {d})"))
         .unwrap_or_default();
-    say(&format!("logged in to ZStack as {account}{expires}"));
-    if std::io::stdout().is_terminal() {
+    if print || ctx.sim.is_some() {
+        let line = format!("export {SESSION_ENV}={}\n", shell_word(session.expose()));
+        {
+            // Written as it is, past the shield: this line is meant to carry
+            // the session.
+            let mut out = std::io::stdout().lock();
+            out.write_all(line.as_bytes())?;
+            out.flush()?;
+        }
+        say(&format!("logged in to ZStack as {account}{expires}"));
+        if std::io::stdout().is_terminal() {
+            say(&format!(
+                "to use it in this shell, run: eval \"$(cfp zstack login --account {account} --print)\""
+            ));
+        }
+        return Ok(());
+    }
+    let (path, profile) = profile_file(ctx)?;
+    crate::config_write::set_profile_key(&path, &profile, SESSION_KEY, Some(session.expose()))?;
+    say(&format!(
+        "logged in to ZStack as {account}{expires}; the session is kept in profile {profile:?} of {} (readable by you only)",
+        path.display()
+    ));
+    if let Origin::Env(var) = ctx.settings.zstack_session.origin {
         say(&format!(
-            "to use it in this shell, run: eval \"$(cfp zstack login --account {account})\""
+            "{var} is set in this environment and comes before the profile: unset it to use the new session"
         ));
     }
+    if ctx.settings.zstack_access_key_id.value.is_some() {
+        say(
+            "an AccessKey is configured too, and cfp uses one or the other: remove the AccessKey settings to use the session",
+        );
+    }
     Ok(())
+}
+
+/// The key `login` writes and `logout` removes.
+const SESSION_KEY: &str = cfp_api::settings::ZSTACK_SESSION.key;
+
+/// The config file and the profile a session is kept in.
+fn profile_file(ctx: &Ctx) -> Result<(std::path::PathBuf, String), CliError> {
+    let Some(path) = ctx.settings.config_path.clone() else {
+        return Err(CliError::usage(
+            "there is no config file to keep the session in (no home directory, and CFP_CONFIG is not set)",
+            "set CFP_CONFIG to a file, or add --print and eval the line",
+        ));
+    };
+    let profile = ctx
+        .settings
+        .profile
+        .value
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    Ok((path, profile))
 }
 
 async fn logout(ctx: &Ctx) -> Result<(), CliError> {
@@ -184,6 +238,14 @@ async fn logout(ctx: &Ctx) -> Result<(), CliError> {
         // does not.
         Err(e) if is_invalid_session(&e) => say("the ZStack session was already over"),
         Err(e) => return Err(e.into()),
+    }
+    if let Origin::Profile { name, path } = &settings.zstack_session.origin
+        && crate::config_write::set_profile_key(path, name, SESSION_KEY, None)?
+    {
+        say(&format!(
+            "removed the session from profile {name:?} of {}",
+            path.display()
+        ));
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "unset {SESSION_ENV}")?;

@@ -2,7 +2,7 @@
 //! sequences and echoes the credentials it was sent (raw, `key:secret`, its
 //! base64 and a long prefix of it, percent-encoded, with `/` written `\/`)
 //! — nothing `cfp` prints holds 10 consecutive characters of any
-//! credential, and nothing a terminal would act on reaches stdout or
+//! credential (nor of an update URL's storage credentials), and nothing a terminal would act on reaches stdout or
 //! stderr: every command, as a table and as JSON, at `-v` to `-vvv` and
 //! with `RUST_LOG=trace`, succeeding and failing.
 
@@ -19,6 +19,9 @@ const KEY: &str = "hostile/key+DO-NOT-USE";
 const SECRET: &str = "hostile=secret/DO-NOT-USE";
 const TOKEN: &str = "hostile+token/DO-NOT-USE";
 const SESSION: &str = "hostile-session-DO-NOT-USE";
+/// An update URL with storage credentials (`CFP_UPDATE_URL`): a secret too.
+const URL_KEY: &str = "AKIAHOSTILEDONOTUSE";
+const URL_SECRET: &str = "hostile/url+secret=DO-NOT-USE";
 
 #[rustfmt::skip]
 const COMMANDS: &[&[&str]] = &[
@@ -37,6 +40,17 @@ const COMMANDS: &[&[&str]] = &[
     &["upload-job", "ccf943310d86335bb3d2511ca8e14137"],
     &["upload-job", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"],
     &["patch", "--image", "1", "--machine", "1", "--yes", "--max-failed", "100%"],
+    &["image", "options", "--game", "1", "--image", "3"],
+    &["imageupdate", "create", "--image", "2", "--machine", "3", "--desc", "1.4.2", "--wait"],
+    &["imageupdate", "status", "7000"],
+    &["imageupdate", "retry", "7000"],
+    &["imagediff", "reject", "218589", "--reinstall"],
+    &["imageversion", "create", "--diff", "218590", "--restart", "--wait"],
+    &["imageversion", "status", "5101"],
+    &["imageinstall", "status"],
+    &["fleet", "switch-profile", "2", "--profile-id", "12", "--within", "1h", "--wait"],
+    &["fleet", "switch-status", "2"],
+    &["zstack", "logout"],
     // Failures: not found, a locked image, a refused request.
     &["task", "get", "99999"],
     &["image", "status", "99"],
@@ -48,7 +62,15 @@ fn windows() -> Vec<String> {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:{SECRET}"));
     let mut out = Vec::new();
-    for s in [KEY, SECRET, TOKEN, SESSION, b64.as_str()] {
+    for s in [
+        KEY,
+        SECRET,
+        TOKEN,
+        SESSION,
+        URL_KEY,
+        URL_SECRET,
+        b64.as_str(),
+    ] {
         let chars: Vec<char> = s.chars().collect();
         for w in chars.windows(10) {
             out.push(w.iter().collect());
@@ -125,6 +147,13 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
                 .env("CFP_TASK_TOKEN", TOKEN)
                 .env("CFP_ZSTACK_URL", &url)
                 .env("CFP_ZSTACK_SESSION", SESSION)
+                .env(
+                    "CFP_UPDATE_URL",
+                    format!(
+                        "s3://{URL_KEY}:{}@builds/demo/",
+                        URL_SECRET.replace('/', "%2F")
+                    ),
+                )
                 .env("CFP_ASID", "1")
                 .env("CFP_WAIT_TIMEOUT", "20s")
                 .env("XDG_STATE_HOME", dir.path())

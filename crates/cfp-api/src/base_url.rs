@@ -94,7 +94,7 @@ mod tests {
             "not a url",
             "https://h/?q=1",
             "https://h/#f",
-            "file:///tmp",
+            "file:///srv/cfp",
         ] {
             assert!(base(bad).is_err(), "{bad}");
         }

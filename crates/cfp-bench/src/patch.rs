@@ -3,7 +3,8 @@
 //! script users run today (`api-docs`: update create, then its status every
 //! second while the state is 1–4; diff create, its status every second;
 //! version create, its status every second; then install status every
-//! second until `installs` is empty).
+//! second until `installs` is empty; then a reservation fleet's profile
+//! switch, its status every second until complete).
 //!
 //! Both run in scaled simulated time with a client clock that follows the
 //! simulator ([`SimTime`]), on the default world (image 1 rolling out to
@@ -20,10 +21,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use cfp_api::model::{
-    AccountServiceId, DiffId, ImageId, ImageVersionId, JobState, MachineId, OperationId, UpdateId,
-    UpdateUrl,
+    AccountServiceId, DiffId, FleetId, ImageId, ImageVersionId, JobState, MachineId, OperationId,
+    ProfileId, SwitchProfile, SwitchState, UpdateId, UpdateUrl,
 };
-use cfp_api::patch::{Approval, EventKind, MaxFailed, MemoryStore, Patch, PatchSpec, Stage};
+use cfp_api::patch::{
+    Approval, EventKind, MaxFailed, MemoryStore, Patch, PatchSpec, Stage, SwitchSpec,
+};
 use cfp_api::{Client, Timeouts};
 use cfp_testkit::{ClockMode, RunningSimulator, SimTime, Simulator, World};
 use serde::Serialize;
@@ -62,6 +65,11 @@ const ASID: AccountServiceId = AccountServiceId(1);
 const IMAGE: ImageId = ImageId(1);
 const MACHINE: MachineId = MachineId(1);
 const URL: &str = "s3://builds/demo-server/1.4.2/";
+/// The reservation fleet switched after the rollout, ten servers at a time.
+const SWITCH_FLEET: FleetId = FleetId(2);
+const SWITCH_PROFILE: ProfileId = ProfileId(12);
+const SWITCH_WITHIN: Duration = Duration::from_secs(3600);
+const SWITCH_MAX: u32 = 10;
 
 /// Runs one side over a fresh simulator.
 pub fn run(side: Side, speed: f64, seed: u64) -> Result<PatchResult, String> {
@@ -129,7 +137,13 @@ async fn cfp(sim: &RunningSimulator, client: &Client) -> Result<(u64, Vec<(Strin
     let (sink, end) = (passed.clone(), rollout_end.clone());
     let spec = PatchSpec::new(ASID, IMAGE, MACHINE, "release 1.4.2")
         .restart(true)
-        .max_failed(MaxFailed::Percent(100.0));
+        .max_failed(MaxFailed::Percent(100.0))
+        .switch(SwitchSpec {
+            fleet: SWITCH_FLEET,
+            profile: SWITCH_PROFILE,
+            within: SWITCH_WITHIN,
+            max_machines: Some(SWITCH_MAX),
+        });
     let report = Patch::new(client.clone(), spec, MemoryStore::new())
         .update_url(url()?)
         .approval(Approval::Yes)
@@ -265,6 +279,22 @@ async fn script(client: &Client) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         if installs.installs.is_empty() {
+            break;
+        }
+    }
+    let body = SwitchProfile::new(SWITCH_PROFILE, SWITCH_WITHIN).max_machines(SWITCH_MAX);
+    cf.switch_fleet_profile(SWITCH_FLEET, body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        second().await;
+        let switch = cf
+            .get_fleet_profile_switch(SWITCH_FLEET)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if switch.state == SwitchState::Complete {
             break;
         }
     }

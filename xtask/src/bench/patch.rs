@@ -99,7 +99,7 @@ fn measure(opts: &Options, bins: &Bins, section: &mut Section) -> Result<(), Str
         .zip(worst)
         .map(|(f, w)| f >= MIN_FEWER && w <= MAX_LATE_MS && stages_seen);
     section.rows.push(Row::custom(
-        "A whole patch (update → rollout)",
+        "A whole patch (update → profile switch)",
         format!(
             "{} requests, each stage ≤ {}",
             c.map_or_else(|| "?".into(), fmt_count),

@@ -271,12 +271,24 @@ impl ZStackError {
 }
 
 impl fmt::Display for ZStackError {
-    /// `SYS.1000: description (details); caused by HOST.1001: …`.
+    /// `SYS.1000: description (details); caused by HOST.1001: …`. A cause
+    /// sent twice (newer servers repeat `cause` as the first of `causes`)
+    /// is written once; the chain itself keeps both.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.chain().enumerate() {
-            if i > 0 {
+        let mut written: Vec<(Option<&str>, Option<&str>, Option<&str>)> = Vec::new();
+        for e in self.chain() {
+            let key = (
+                e.code.as_deref(),
+                e.description.as_deref(),
+                e.details.as_deref(),
+            );
+            if written.contains(&key) {
+                continue;
+            }
+            if !written.is_empty() {
                 f.write_str("; caused by ")?;
             }
+            written.push(key);
             e.fmt_one(f)?;
         }
         Ok(())
@@ -408,5 +420,16 @@ mod tests {
             e.to_string(),
             "A.1: outer (d); caused by B.2; caused by unknown code: root"
         );
+    }
+
+    #[test]
+    fn a_cause_sent_as_cause_and_in_causes_is_written_once() {
+        let e: ZStackError = serde_json::from_str(
+            r#"{"code": "A.1", "cause": {"code": "B.2", "details": "x"},
+                "causes": [{"code": "B.2", "details": "x"}, {"code": "C.3"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(e.chain().count(), 4, "the chain keeps both");
+        assert_eq!(e.to_string(), "A.1; caused by B.2 (x); caused by C.3");
     }
 }

@@ -156,7 +156,7 @@ async fn credentials_echoed_by_a_server_are_redacted_from_errors() {
             403,
             format!(
                 r#"{{"errorCode": 1, "errorMessage": "token {TOKEN} refused",
-                "errors": [{{"property": "token", "message": "{TOKEN}"}}]}}"#
+                "errors": [{{"property": "{TOKEN}", "message": "{TOKEN}"}}]}}"#
             ),
         ),
     );
@@ -180,11 +180,23 @@ async fn credentials_echoed_by_a_server_are_redacted_from_errors() {
             200,
             format!(
                 r#"{{"success": false, "error": {{"code": "ID.1001",
-                "description": "session OAuth {SESSION}", "cause": {{"details": "{SESSION}"}}}}}}"#
+                "description": "session OAuth {SESSION}", "cause": {{"code": "{SESSION}", "details": "{SESSION}"}}}}}}"#
             ),
         ),
     );
+    // A decode error whose message quotes the value it could not read
+    // (serde: `invalid type: string "…", expected u64`).
+    rig.mock.respond(
+        OperationId::ListTaskBatches,
+        MockResponse::json(200, format!(r#"[{{"id": "{TOKEN}"}}]"#)),
+    );
     let errors = [
+        rig.client
+            .list_task_batches()
+            .send()
+            .await
+            .map(|_| ())
+            .unwrap_err(),
         rig.client
             .list_tasks()
             .send()

@@ -50,6 +50,14 @@ const COMMANDS: &[&[&str]] = &[
     &["imageinstall", "status"],
     &["fleet", "switch-profile", "2", "--profile-id", "12", "--within", "1h", "--wait"],
     &["fleet", "switch-status", "2"],
+    &["task", "create", "--template", "2", "--instance", "7", "--at", "+1h"],
+    &["task", "resume", "1"],
+    &["task", "cancel", "2"],
+    &["batch", "get", "1", "--wait"],
+    &["image", "status", "1", "--wait-ready"],
+    &["imageinstall", "status", "--version", "5101"],
+    &["patch", "show", "--image", "1"],
+    &["patch", "resume", "--image", "1", "--yes"],
     &["zstack", "logout"],
     // Failures: not found, a locked image, a refused request.
     &["task", "get", "99999"],
@@ -188,4 +196,97 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
         "the hostile text was printed by {shown} of {runs} runs"
     );
     rt.block_on(sim.shutdown());
+}
+
+/// On a terminal, where progress bars and live views are drawn: the
+/// hostile text in job states, task names and errors neither acts on the
+/// terminal (no OSC title or hyperlink, no BEL, BS, screen clear or bidi
+/// override reaches it; the bars' own cursor moves are cfp's) nor carries a
+/// credential.
+#[test]
+fn on_a_terminal_the_bars_and_views_of_a_hostile_server_are_harmless() {
+    use support::pty::PtyCommand;
+    let sim = support::Sim::with(
+        ClockMode::Real,
+        World::default().hostile(true).timings(Timings {
+            diff_created: 0,
+            diff_pending: 0,
+            diff_queued: 0,
+            diff_running: 2..=2,
+            task_action: 1..=1,
+            rollout_machine: 1..=2,
+            update_running: 1..=1,
+            version_running: 1..=1,
+            switch_step: 1,
+        }),
+    );
+    let state = tempfile::tempdir().unwrap();
+    let secrets: Vec<String> = support::secrets()
+        .into_iter()
+        .filter(|s| s.chars().count() >= 10)
+        .collect();
+    let mut shown = 0;
+    for args in [
+        &[
+            "imagediff",
+            "create",
+            "--image",
+            "1",
+            "--machine",
+            "2",
+            "--wait",
+        ][..],
+        &[
+            "task",
+            "create",
+            "--template",
+            "1",
+            "--instance",
+            "3",
+            "--instance",
+            "4",
+            "--wait",
+        ],
+        &["image", "status", "1", "--detail", "--wait-ready"],
+        &[
+            "patch",
+            "--image",
+            "1",
+            "--machine",
+            "1",
+            "--yes",
+            "--max-failed",
+            "100%",
+        ],
+        &["task", "get", "99999"],
+    ] {
+        for cols in [80, 120] {
+            let run = PtyCommand::cfp(&sim, cols, args)
+                .env("XDG_STATE_HOME", state.path().to_str().unwrap())
+                .env("CFP_WAIT_TIMEOUT", "20s")
+                .run();
+            let text = run.text();
+            let how = format!("{args:?} at {cols} columns");
+            for bad in ["\u{1b}]", "\u{7}", "\u{8}", "\u{202e}", "\u{1b}[2J"] {
+                assert!(
+                    !text.contains(bad),
+                    "{how}: {bad:?} reached the terminal:\n{text:?}"
+                );
+            }
+            for s in &secrets {
+                let chars: Vec<char> = s.chars().collect();
+                for w in chars.windows(10) {
+                    let w: String = w.iter().collect();
+                    assert!(!text.contains(&w), "{how}: {w:?} of a credential:\n{text}");
+                }
+            }
+            if text.contains("pwned") {
+                shown += 1;
+            }
+        }
+    }
+    assert!(
+        shown >= 5,
+        "the hostile text reached the terminal in {shown} runs"
+    );
 }

@@ -223,6 +223,8 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
+    use crate::world::Rollout;
+
     fn world() -> World {
         World::default()
     }
@@ -267,6 +269,50 @@ mod tests {
         assert!(v["fleets"]["1"].get("failed_machines").is_none());
         let plain: Value = serde_json::from_str(&status_body(&w, &c, false)).unwrap();
         assert!(plain.get("fleets").is_none());
+    }
+
+    /// `disable_percentage` 50 and `disable_timeout` 60 s: once half the
+    /// machines completed, those still installing a minute after the start
+    /// are disabled (failed); before either condition holds, nothing is.
+    #[test]
+    fn stragglers_are_disabled_once_enough_machines_completed_after_the_timeout() {
+        let w = World::default().rollout(ImageId(1), Rollout::new([FleetId(1), FleetId(2)], 0.0));
+        let plain = at(1000);
+        let mut ends: Vec<i64> = machine_states(&w, 1, ImageId(1), &plain, 1000)
+            .into_iter()
+            .map(|(_, _, e)| e)
+            .collect();
+        ends.sort_unstable();
+        // Just after the second machine completed: half of the four.
+        let now = ends[1].max(1000 + 60);
+        assert!(
+            now < ends[2],
+            "the seed leaves two machines installing: {ends:?}"
+        );
+        let disabling = Install {
+            disable: Some((50.0, 60)),
+            ..at(1000)
+        };
+        let states = |install: &Install, now| {
+            let mut c = MachineCounts::default();
+            for (_, s, _) in machine_states(&w, 1, ImageId(1), install, now) {
+                add(&mut c, s);
+            }
+            (c.completed, c.failed, c.pending)
+        };
+        assert_eq!(states(&plain, now), (2, 0, 2));
+        assert_eq!(
+            states(&disabling, now),
+            (2, 2, 0),
+            "the stragglers are disabled"
+        );
+        // Before the timeout, or with fewer completed than the share, none.
+        assert_eq!(states(&disabling, 1000 + 59).1, 0);
+        let strict = Install {
+            disable: Some((75.0, 60)),
+            ..at(1000)
+        };
+        assert_eq!(states(&strict, now), (2, 0, 2));
     }
 
     #[test]

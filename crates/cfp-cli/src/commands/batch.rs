@@ -4,6 +4,7 @@ use cfp_api::Client;
 use cfp_api::model::{Task, TaskBatch, TaskBatchId, TaskResultCode};
 use clap::Subcommand;
 
+use super::task_set::{self, Act};
 use crate::context::Ctx;
 use crate::error::CliError;
 use crate::wait::wait_for;
@@ -26,6 +27,30 @@ pub enum BatchCommand {
         #[arg(long)]
         wait: bool,
     },
+
+    /// Cancel every task of a batch that has not ended
+    #[command(after_help = "Example:\n  cfp batch cancel 9")]
+    Cancel {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+    },
+
+    /// Pause every task of a batch that is pending or running
+    #[command(after_help = "Example:\n  cfp batch pause 9")]
+    Pause {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+    },
+
+    /// Resume every paused task of a batch
+    #[command(after_help = "Example:\n  cfp batch resume 9")]
+    Resume {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+    },
 }
 
 pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
@@ -35,6 +60,9 @@ pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
             ctx.print(&ctx.client.get_task_batch(batch).send().await?)
         }
         BatchCommand::Get { batch, wait: true } => wait_batch(ctx, batch).await,
+        BatchCommand::Cancel { batch } => task_set::run_batch(ctx, Act::Cancel, batch).await,
+        BatchCommand::Pause { batch } => task_set::run_batch(ctx, Act::Pause, batch).await,
+        BatchCommand::Resume { batch } => task_set::run_batch(ctx, Act::Resume, batch).await,
     }
 }
 

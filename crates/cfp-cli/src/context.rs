@@ -155,3 +155,18 @@ pub fn build_client(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Client
     }
     Ok(b.build()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_name_is_one_shell_word() {
+        assert_eq!(shell_word("ops"), "ops");
+        assert_eq!(shell_word("eu-west.2"), "eu-west.2");
+        assert_eq!(shell_word("my prod"), "'my prod'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("$(rm -rf)"), "'$(rm -rf)'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

@@ -380,5 +380,9 @@ fn summary(
             .round(jiff::Unit::Second)
             .unwrap_or(sim.clock().now()),
     ))?;
-    d.say("Next: `cfp --help`, `cfp --sim task list`, or point cfp at your fleet (README: Configuration).")
+    d.say(
+        "Next: `cfp --help`, `cfp --sim image status --asid 1 1 --detail` (a fresh world), `cfp-sim` \
+         for a world that lasts between runs (docs/cli.md), or point cfp at your fleet (README: \
+         Configuration).",
+    )
 }

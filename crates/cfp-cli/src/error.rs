@@ -368,6 +368,36 @@ mod tests {
     }
 
     #[test]
+    fn under_sim_a_reattach_hint_points_at_cfp_sim_and_keeps_the_exit_code() {
+        let e = CliError::WaitTimeout {
+            message: "gave up".into(),
+            reattach: "cfp --sim --profile ops batch get 1 --wait".into(),
+        }
+        .in_local_sim();
+        assert_eq!(e.exit(), Exit::WaitTimeout);
+        assert_eq!(e.to_string(), "gave up");
+        let hint = e.hint().unwrap();
+        assert!(hint.contains("cfp-sim"), "{hint}");
+        assert!(
+            hint.ends_with("re-attach with: cfp --profile ops batch get 1 --wait"),
+            "{hint}"
+        );
+        let e = CliError::Interrupted {
+            reattach: Some("cfp --sim imagediff status --asid 1 5 --wait".into()),
+        }
+        .in_local_sim();
+        assert_eq!(e.exit(), Exit::Interrupted);
+        assert!(
+            e.hint()
+                .unwrap()
+                .ends_with("this re-attaches: cfp imagediff status --asid 1 5 --wait")
+        );
+        // Errors whose hint needs no later run are left as they are.
+        let e = CliError::usage("bad", "fix it").in_local_sim();
+        assert_eq!(e.hint().as_deref(), Some("fix it"));
+    }
+
+    #[test]
     fn a_refused_login_is_exit_3() {
         let z = cfp_api::model::ZStackError {
             code: Some("ID.1000".into()),

@@ -637,6 +637,20 @@ fn under_sim_a_reattach_hint_says_what_to_run_against_cfp_sim() {
 }
 
 #[test]
+fn the_demo_says_where_its_commands_run_one_after_another() {
+    let sim = still();
+    let out = run(sim.cfp().arg("demo"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("add --sim to run it yourself"), "{text}");
+    assert!(text.contains("start `cfp-sim`"), "{text}");
+    assert!(
+        !text.contains("`cfp --sim task list`"),
+        "an empty list in a fresh world"
+    );
+}
+
+#[test]
 fn docs_say_how_to_run_against_cfp_sim() {
     let doc = include_str!("../../../docs/cli.md");
     assert!(doc.contains("The simulator across runs"));

@@ -127,6 +127,32 @@ impl CliError {
             Self::Interrupted { reattach: Some(_) }
             | Self::WaitTimeout { .. }
             | Self::MayHaveBeenCarriedOut { .. } => Self::SimEnded(Box::new(self)),
+            // `cfp patch` stopped for a go-ahead: its resume would need
+            // this run's world.
+            Self::Usage {
+                hint: Some(ref h), ..
+            } if h.contains("cfp --sim ") && h.contains("patch resume") => {
+                Self::SimEnded(Box::new(self))
+            }
+            // `cfp patch` stopped at a stage: its "continue with" needs
+            // this run's world.
+            Self::WaitFailed { message, details } => Self::WaitFailed {
+                message,
+                details: details
+                    .into_iter()
+                    .map(|d| {
+                        if d.contains("cfp --sim ") && d.contains("patch resume") {
+                            format!(
+                                "the built-in simulator stopped with this run, so this patch \
+                                 cannot be resumed: run it again, or against `cfp-sim` to resume \
+                                 it across runs ({ACROSS_RUNS})"
+                            )
+                        } else {
+                            d
+                        }
+                    })
+                    .collect(),
+            },
             other => other,
         }
     }
@@ -193,6 +219,11 @@ fn sim_ended_hint(inner: &CliError) -> String {
             "wait longer with --wait-timeout, or re-attach with: {}",
             without_sim(reattach)
         )),
+        // A patch's resume: its record names jobs of the world that ended.
+        CliError::Usage { .. } => format!(
+            "{gone}, and this patch cannot be resumed: run it again with --yes to give the \
+             go-ahead, or run it against `cfp-sim` to resume it across runs ({ACROSS_RUNS})"
+        ),
         _ => format!(
             "{gone}: nothing can be checked. Run the command again, or run it against \
              `cfp-sim` ({ACROSS_RUNS}) to follow what happens"

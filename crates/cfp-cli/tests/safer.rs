@@ -651,6 +651,36 @@ fn the_demo_says_where_its_commands_run_one_after_another() {
 }
 
 #[test]
+fn under_sim_a_patch_starts_afresh_and_does_not_promise_a_resume() {
+    let sim = still();
+    let state = tempfile::tempdir().unwrap();
+    let patch = |extra: &[&str]| {
+        let mut args = vec!["--sim", "patch"];
+        args.extend_from_slice(extra);
+        run(sim.cfp().env("XDG_STATE_HOME", state.path()).args(&args))
+    };
+    let start = ["--asid", "1", "--image", "1", "--machine", "1"];
+    for round in 0..2 {
+        // No terminal: it stops for the go-ahead (exit 2), every time from
+        // the start, since the previous run's world is gone.
+        let out = patch(&start);
+        assert_eq!(code(&out), 2, "round {round}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("update started"), "round {round}: {err}");
+        assert!(err.contains("this patch cannot be resumed"), "{err}");
+        assert!(err.contains("cfp-sim"), "{err}");
+        assert!(!err.contains("cfp --sim patch resume"), "{err}");
+    }
+    let out = patch(&["resume", "--yes"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot resume a patch"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn docs_say_how_to_run_against_cfp_sim() {
     let doc = include_str!("../../../docs/cli.md");
     assert!(doc.contains("The simulator across runs"));

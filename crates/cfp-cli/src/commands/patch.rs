@@ -280,6 +280,14 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
                     "see where it stands with `cfp patch show`",
                 ));
             }
+            if ctx.sim.is_some() {
+                return Err(CliError::usage(
+                    "`cfp --sim patch resume` cannot resume a patch: its jobs were in the world \
+                     of an earlier --sim run, which ended with that run",
+                    "run the patch again with --sim, or against `cfp-sim` to resume it across \
+                     runs (docs/cli.md, \"The simulator across runs\")",
+                ));
+            }
             let path = find_state(ctx, image, state)?;
             let record = FileStore::new(&path).load()?.ok_or_else(|| {
                 CliError::usage(
@@ -367,7 +375,15 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
             }
             let path = match r.state {
                 Some(p) => p,
-                None => default_state(ctx, asid, image)?,
+                None => {
+                    let p = default_state(ctx, asid, image)?;
+                    // An earlier --sim patch's record describes a world that
+                    // ended with its run: a new --sim patch starts afresh.
+                    if ctx.sim.is_some() && !r.plan && !crate::dry_run::active() {
+                        let _ = std::fs::remove_file(&p);
+                    }
+                    p
+                }
             };
             // --dry-run is --plan: the patch's requests depend on answers.
             if r.plan || crate::dry_run::active() {

@@ -386,14 +386,15 @@ fn several_ids_each_get_a_result_and_the_exit_code_is_the_worst() {
     // One id: the task itself, as before.
     let out = run(sim.cfp().args(["task", "get", &a]));
     assert_eq!(code(&out), 0);
-    assert_eq!(stdout_json(&out)["id"].as_u64(), Some(ids[0]));
+    let alone = stdout_json(&out);
+    assert_eq!(alone["id"].as_u64(), Some(ids[0]));
 
     let out = run(sim.cfp().args(["task", "get", &a, "999999", &b]));
     assert_eq!(code(&out), 4, "not found is the worst: {}", stderr(&out));
     let v = stdout_json(&out);
     let items = v.as_array().unwrap();
     assert_eq!(items.len(), 3, "{v}");
-    assert_eq!(items[0]["id"].as_u64(), Some(ids[0]));
+    assert_eq!(items[0], alone, "each task as the service wrote it");
     assert_eq!(items[1]["id"], 999_999);
     assert_eq!(items[1]["exitCode"], 4);
     assert!(items[1]["error"].as_str().is_some());

@@ -110,14 +110,12 @@ impl Serialize for Results {
         use serde::ser::SerializeSeq as _;
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
-        struct Failure<'a> {
+        struct Failure {
             id: TaskId,
             error: String,
             exit_code: u8,
             #[serde(skip_serializing_if = "Option::is_none")]
             hint: Option<String>,
-            #[serde(skip)]
-            _p: std::marker::PhantomData<&'a ()>,
         }
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for o in &self.0 {
@@ -129,7 +127,6 @@ impl Serialize for Results {
                     error: error.to_string(),
                     exit_code: error.exit() as u8,
                     hint: error.hint(),
-                    _p: std::marker::PhantomData,
                 })?,
             }
         }
@@ -276,13 +273,13 @@ pub async fn run_batch(ctx: &Ctx, act: Act, batch: TaskBatchId) -> Result<(), Cl
             _ => None,
         };
         if let Some(why) = skip {
-            say(ctx, &format!("task {id}: left as it is ({why})"));
+            crate::note(&format!("task {id}: left as it is ({why})"));
             results.push(Outcome::Done(item));
             continue;
         }
         match act_on(ctx, act, id).await {
             Ok(a) => {
-                say(ctx, &format!("task {id}: {}", act.past()));
+                crate::note(&format!("task {id}: {}", act.past()));
                 results.push(Outcome::Done(a.into()));
             }
             Err(error) => {
@@ -294,12 +291,6 @@ pub async fn run_batch(ctx: &Ctx, act: Act, batch: TaskBatchId) -> Result<(), Cl
     let results = Results(results);
     ctx.print(&results)?;
     results.verdict(act)
-}
-
-/// A line on stderr about one task, for people (not in JSON pipelines'
-/// way: stderr).
-fn say(_ctx: &Ctx, text: &str) {
-    crate::note(text);
 }
 
 /// `cfp task list` with its filters.

@@ -682,6 +682,43 @@ fn under_sim_a_patch_starts_afresh_and_does_not_promise_a_resume() {
 }
 
 #[test]
+fn the_more_failed_tasks_hint_of_a_batch_wait_lists_them_all() {
+    let sim = still();
+    let out = run(sim
+        .cfp()
+        .args(["task", "create", "--template", "1", "--fleet", "1"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let batch = stdout_json(&out)["id"].as_u64().unwrap().to_string();
+    let out = run(sim.cfp().args(["batch", "cancel", &batch]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let n = stdout_json(&out).as_array().unwrap().len();
+    assert!(n > 20, "a fleet of {n}");
+
+    let out = run(sim.cfp().args(["batch", "get", &batch, "--wait"]));
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let err = stderr(&out);
+    let hint = format!(
+        "… and {} more: cfp task list --batch {batch} --state done-with-error --state cancelled",
+        n - 20
+    );
+    assert!(err.contains(&hint), "{err}");
+
+    // The hint, run as printed, lists every one of them.
+    let out = run(sim.cfp().args([
+        "task",
+        "list",
+        "--batch",
+        &batch,
+        "--state",
+        "done-with-error",
+        "--state",
+        "cancelled",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout_json(&out).as_array().unwrap().len(), n);
+}
+
+#[test]
 fn docs_say_how_to_run_against_cfp_sim() {
     let doc = include_str!("../../../docs/cli.md");
     assert!(doc.contains("The simulator across runs"));

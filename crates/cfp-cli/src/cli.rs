@@ -80,6 +80,11 @@ pub struct Global {
     /// No progress bar while waiting (it is also off when stderr is not a terminal)
     #[arg(long, global = true)]
     pub no_progress: bool,
+
+    /// Send nothing: print the request(s) the command would send — method,
+    /// URL, auth scheme, body; never a credential — and exit 0
+    #[arg(long, global = true)]
+    pub dry_run: bool,
 }
 
 /// How results are printed.

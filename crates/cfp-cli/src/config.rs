@@ -244,14 +244,42 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
         stdout_is_terminal: bool,
     ) -> Result<(Self, Warnings), ConfigError> {
+        Self::resolve_with(global, asid_flag, env, stdout_is_terminal, true)
+    }
+
+    /// For `cfp config show`, which works on a broken configuration: the
+    /// settings, or when they cannot be resolved, the error and the
+    /// settings resolved without the config file (flags, environment,
+    /// defaults), if those can be.
+    pub fn resolve_for_show(
+        global: &Global,
+        env: &dyn Fn(&str) -> Option<String>,
+        stdout_is_terminal: bool,
+    ) -> (Option<Self>, Option<ConfigError>, Warnings) {
+        match Self::resolve_with(global, None, env, stdout_is_terminal, true) {
+            Ok((s, w)) => (Some(s), None, w),
+            Err(e) => match Self::resolve_with(global, None, env, stdout_is_terminal, false) {
+                Ok((s, w)) => (Some(s), Some(e), w),
+                Err(_) => (None, Some(e), Vec::new()),
+            },
+        }
+    }
+
+    fn resolve_with(
+        global: &Global,
+        asid_flag: Option<AccountServiceId>,
+        env: &dyn Fn(&str) -> Option<String>,
+        stdout_is_terminal: bool,
+        use_file: bool,
+    ) -> Result<(Self, Warnings), ConfigError> {
         let mut warnings = Vec::new();
         let env = |var: &str| env(var).filter(|v| !v.is_empty());
         let flags = Flags::from_global(global, asid_flag);
         let config_path = config_path(&env);
         let named_by_env = env(CONFIG_ENV).is_some();
         let file = match &config_path {
-            Some(p) => load_file(p, named_by_env, &mut warnings)?,
-            None => None,
+            Some(p) if use_file => load_file(p, named_by_env, &mut warnings)?,
+            _ => None,
         };
 
         // The profile name: flag, env, the file's default_profile, "default".
@@ -281,7 +309,7 @@ impl Settings {
         };
         let profile_name = profile.value.clone().unwrap_or_default();
         let chosen = file.as_ref().and_then(|f| f.profiles.get(&profile_name));
-        if chosen.is_none() && !matches!(profile.origin, Origin::Default) {
+        if chosen.is_none() && !matches!(profile.origin, Origin::Default) && use_file {
             let known: Vec<&str> = file
                 .as_ref()
                 .map(|f| f.profiles.keys().map(String::as_str).collect())
@@ -599,10 +627,21 @@ fn load_file(
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named_by_env => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError(format!(
+                "config file {} (named by {CONFIG_ENV}) does not exist",
+                path.display()
+            )));
+        }
         Err(e) => {
             return Err(ConfigError(format!(
-                "cannot read config file {} (named by {CONFIG_ENV}): {}",
+                "cannot read config file {}{}: {}",
                 path.display(),
+                if named_by_env {
+                    format!(" (named by {CONFIG_ENV})")
+                } else {
+                    String::new()
+                },
                 e.kind()
             )));
         }
@@ -746,6 +785,7 @@ mod tests {
             wait_timeout: None,
             verbose: 0,
             no_progress: false,
+            dry_run: false,
         }
     }
 

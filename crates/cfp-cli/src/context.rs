@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use cfp_api::model::AccountServiceId;
 use cfp_api::{Client, Clock, Timeouts, settings as sdk};
+use clap::ValueEnum as _;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::cli::{Global, OutputFormat};
-use crate::config::Settings;
+use crate::config::{Origin, Settings};
 use crate::error::CliError;
 use crate::output::{self, Table};
 use crate::sim::LocalSim;
@@ -48,9 +49,49 @@ impl Ctx {
         })
     }
 
-    /// `--sim ` when the run uses the simulator, for re-attach hints.
-    pub fn sim_flag(&self) -> &'static str {
-        if self.sim.is_some() { "--sim " } else { "" }
+    /// The global flags a command that cfp prints for the user to run
+    /// next must repeat, each followed by a space: `--sim`, and
+    /// `--profile NAME` and `-o FORMAT` when they were given as flags (an
+    /// environment variable is still set in the same shell; a profile's
+    /// value comes back with the profile).
+    pub fn sim_flag(&self) -> String {
+        let mut flags = String::new();
+        if self.sim.is_some() {
+            flags.push_str("--sim ");
+        }
+        if let (Origin::Flag(_), Some(p)) =
+            (&self.settings.profile.origin, &self.settings.profile.value)
+        {
+            flags.push_str(&format!("--profile {} ", shell_word(p)));
+        }
+        if let (Origin::Flag(_), Some(o)) =
+            (&self.settings.output.origin, self.settings.output.value)
+        {
+            let name = o
+                .to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default();
+            flags.push_str(&format!("-o {name} "));
+        }
+        flags
+    }
+
+    /// `cfp ` and the flags of [`sim_flag`](Self::sim_flag): the start of
+    /// a command printed for the user to run next.
+    pub fn cfp(&self) -> String {
+        format!("cfp {}", self.sim_flag())
+    }
+}
+
+/// `s` as one shell word: as it is when it is plain, else single-quoted.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:=@".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -63,6 +104,9 @@ pub fn progress_bar_wanted(global: &Global) -> bool {
 /// The client for these settings.
 pub fn build_client(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Client, CliError> {
     let mut b = Client::builder().clock(clock).user_agent_suffix("cli");
+    if let Some(recorder) = crate::dry_run::transport() {
+        b = b.transport(Arc::new(recorder));
+    }
     if let Some(u) = &settings.clanforge_url.value {
         b = b.clanforge_url(u.clone());
     }
@@ -110,4 +154,19 @@ pub fn build_client(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Client
         );
     }
     Ok(b.build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_name_is_one_shell_word() {
+        assert_eq!(shell_word("ops"), "ops");
+        assert_eq!(shell_word("eu-west.2"), "eu-west.2");
+        assert_eq!(shell_word("my prod"), "'my prod'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("$(rm -rf)"), "'$(rm -rf)'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

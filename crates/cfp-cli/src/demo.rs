@@ -86,7 +86,8 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     if let Some(sim) = ctx.sim {
         sim.shutdown().await;
     }
-    result
+    // Its world ends with it: a re-attach hint says what to run instead.
+    result.map_err(CliError::in_local_sim)
 }
 
 async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
@@ -102,7 +103,9 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
         "cfp demo: a simulated fleet at {} (time runs {speed}× faster).\n\
          Credentials: Clanforge key demo / secret demo, task token demo, ZStack session demo,\n\
          ZStack account admin / password password.\n\
-         Each step shows the cfp command that does the same; add --sim to run it yourself.",
+         Each step shows the cfp command that does the same. `cfp --sim …` runs one in a\n\
+         fresh world of its own; to run them one after another on one world, start `cfp-sim`\n\
+         and point cfp at it (docs/cli.md, \"The simulator across runs\").",
         sim.base_url()
     ))?;
 
@@ -377,5 +380,9 @@ fn summary(
             .round(jiff::Unit::Second)
             .unwrap_or(sim.clock().now()),
     ))?;
-    d.say("Next: `cfp --help`, `cfp --sim task list`, or point cfp at your fleet (README: Configuration).")
+    d.say(
+        "Next: `cfp --help`, `cfp --sim image status --asid 1 1 --detail` (a fresh world), `cfp-sim` \
+         for a world that lasts between runs (docs/cli.md), or point cfp at your fleet (README: \
+         Configuration).",
+    )
 }

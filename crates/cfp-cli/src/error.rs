@@ -71,6 +71,12 @@ pub enum CliError {
     Sim(String),
     /// Anything else that stops a run (exit 1), said in full.
     Other(String),
+    /// Some of several tasks failed, each reported on its own: the worst
+    /// exit code of them.
+    Several { message: String, exit: Exit },
+    /// Under `--sim` or in `cfp demo`: an error whose hint names a command
+    /// to run later against the same world, which ended with the run.
+    SimEnded(Box<CliError>),
 }
 
 impl CliError {
@@ -113,9 +119,48 @@ impl CliError {
         )
     }
 
+    /// The error of a run against the built-in simulator, which ends with
+    /// the run: a hint to re-attach, or to check later, says so and what
+    /// to run against `cfp-sim` instead.
+    pub fn in_local_sim(self) -> Self {
+        match self {
+            Self::Interrupted { reattach: Some(_) }
+            | Self::WaitTimeout { .. }
+            | Self::MayHaveBeenCarriedOut { .. } => Self::SimEnded(Box::new(self)),
+            // `cfp patch` stopped for a go-ahead: its resume would need
+            // this run's world.
+            Self::Usage {
+                hint: Some(ref h), ..
+            } if h.contains("cfp --sim ") && h.contains("patch resume") => {
+                Self::SimEnded(Box::new(self))
+            }
+            // `cfp patch` stopped at a stage: its "continue with" needs
+            // this run's world.
+            Self::WaitFailed { message, details } => Self::WaitFailed {
+                message,
+                details: details
+                    .into_iter()
+                    .map(|d| {
+                        if d.contains("cfp --sim ") && d.contains("patch resume") {
+                            format!(
+                                "the built-in simulator stopped with this run, so this patch \
+                                 cannot be resumed: run it again, or against `cfp-sim` to resume \
+                                 it across runs ({ACROSS_RUNS})"
+                            )
+                        } else {
+                            d
+                        }
+                    })
+                    .collect(),
+            },
+            other => other,
+        }
+    }
+
     /// The exit code.
     pub fn exit(&self) -> Exit {
         match self {
+            Self::SimEnded(inner) => inner.exit(),
             Self::Usage { .. } => Exit::Usage,
             Self::Api(e) => api_exit(e),
             Self::ApiWithHint { error, .. } => api_exit(error),
@@ -126,12 +171,14 @@ impl CliError {
             Self::WaitTimeout { .. } => Exit::WaitTimeout,
             Self::Interrupted { .. } => Exit::Interrupted,
             Self::Io(_) | Self::Sim(_) | Self::Other(_) => Exit::Other,
+            Self::Several { exit, .. } => *exit,
         }
     }
 
     /// What to do next, if there is something useful to say.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Self::SimEnded(inner) => Some(sim_ended_hint(inner)),
             Self::Usage { hint, .. } => hint.clone(),
             Self::Api(e) => api_hint(e),
             Self::ApiWithHint { hint, .. } => Some(hint.clone()),
@@ -146,6 +193,47 @@ impl CliError {
             _ => None,
         }
     }
+}
+
+/// Where docs/cli.md says how to run cfp against `cfp-sim`.
+const ACROSS_RUNS: &str = "docs/cli.md, \"The simulator across runs\"";
+
+/// The hint of an error under `--sim`: the world ended with the run.
+fn sim_ended_hint(inner: &CliError) -> String {
+    let gone = "the built-in simulator stopped with this run (each --sim run starts a fresh \
+                world), so this work is gone and `cfp --sim …` cannot find it";
+    let there = |cmd: &str| {
+        format!(
+            "{gone}. To follow work across runs, start `cfp-sim` and point cfp at it \
+             ({ACROSS_RUNS}); there, {cmd}"
+        )
+    };
+    match inner {
+        CliError::Interrupted {
+            reattach: Some(r), ..
+        } => format!(
+            "stopped waiting; {}",
+            there(&format!("this re-attaches: {}", without_sim(r)))
+        ),
+        CliError::WaitTimeout { reattach, .. } => there(&format!(
+            "wait longer with --wait-timeout, or re-attach with: {}",
+            without_sim(reattach)
+        )),
+        // A patch's resume: its record names jobs of the world that ended.
+        CliError::Usage { .. } => format!(
+            "{gone}, and this patch cannot be resumed: run it again with --yes to give the \
+             go-ahead, or run it against `cfp-sim` to resume it across runs ({ACROSS_RUNS})"
+        ),
+        _ => format!(
+            "{gone}: nothing can be checked. Run the command again, or run it against \
+             `cfp-sim` ({ACROSS_RUNS}) to follow what happens"
+        ),
+    }
+}
+
+/// A command printed under `--sim`, for `cfp-sim`: the same without `--sim`.
+fn without_sim(command: &str) -> String {
+    command.replacen("cfp --sim ", "cfp ", 1)
 }
 
 fn api_exit(e: &ApiError) -> Exit {
@@ -262,6 +350,8 @@ impl fmt::Display for CliError {
             Self::Io(e) => write!(f, "cannot write the output: {e}"),
             Self::Sim(e) => write!(f, "cannot start the built-in simulator: {e}"),
             Self::Other(e) => f.write_str(e),
+            Self::Several { message, .. } => f.write_str(message),
+            Self::SimEnded(inner) => write!(f, "{inner}"),
         }
     }
 }
@@ -323,6 +413,36 @@ mod tests {
         assert_eq!(image_lock(&e), None);
         let e = envelope(OperationId::CreateImageDiff, "image locked by diffid: soon");
         assert_eq!(image_lock(&e), None);
+    }
+
+    #[test]
+    fn under_sim_a_reattach_hint_points_at_cfp_sim_and_keeps_the_exit_code() {
+        let e = CliError::WaitTimeout {
+            message: "gave up".into(),
+            reattach: "cfp --sim --profile ops batch get 1 --wait".into(),
+        }
+        .in_local_sim();
+        assert_eq!(e.exit(), Exit::WaitTimeout);
+        assert_eq!(e.to_string(), "gave up");
+        let hint = e.hint().unwrap();
+        assert!(hint.contains("cfp-sim"), "{hint}");
+        assert!(
+            hint.ends_with("re-attach with: cfp --profile ops batch get 1 --wait"),
+            "{hint}"
+        );
+        let e = CliError::Interrupted {
+            reattach: Some("cfp --sim imagediff status --asid 1 5 --wait".into()),
+        }
+        .in_local_sim();
+        assert_eq!(e.exit(), Exit::Interrupted);
+        assert!(
+            e.hint()
+                .unwrap()
+                .ends_with("this re-attaches: cfp imagediff status --asid 1 5 --wait")
+        );
+        // Errors whose hint needs no later run are left as they are.
+        let e = CliError::usage("bad", "fix it").in_local_sim();
+        assert_eq!(e.hint().as_deref(), Some("fix it"));
     }
 
     #[test]

@@ -13,12 +13,14 @@ pub mod context;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod doc;
+pub mod dry_run;
 pub mod error;
 pub mod logging;
 pub mod output;
 /// The value parsers (durations, `--at`, `KEY=VALUE`), from `cfp-values`.
 pub use cfp_values as parse;
 pub mod progress;
+pub mod prompt;
 pub mod run;
 pub mod shield;
 pub mod sim;

@@ -18,6 +18,39 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let env = |k: &str| std::env::var(k).ok();
     let stdout_tty = std::io::stdout().is_terminal();
     let asid_flag = commands::asid_flag(&cli.command);
+    if let Command::Config(ConfigCommand::Show) = cli.command
+        && !cli.global.sim
+    {
+        // Works on a broken configuration: the error is shown in place,
+        // and the run exits 2 after printing.
+        let (settings, error, warnings) = Settings::resolve_for_show(&cli.global, &env, stdout_tty);
+        if let Some(s) = &settings {
+            crate::shield::protect(&s.redactor());
+        }
+        for w in warnings {
+            crate::warn(&w);
+        }
+        let format = cli
+            .global
+            .output
+            .or_else(|| settings.as_ref().and_then(|s| s.output.value))
+            .unwrap_or(OutputFormat::Json);
+        output::config_show::print(
+            settings.as_ref(),
+            error.as_ref().map(|e| e.0.as_str()),
+            format,
+        )?;
+        return match error {
+            Some(e) => Err(CliError::Usage {
+                message: e.0,
+                hint: Some(
+                    "fix the config file or the setting named; the table above shows the rest"
+                        .into(),
+                ),
+            }),
+            None => Ok(()),
+        };
+    }
     let (mut settings, warnings) = Settings::resolve(&cli.global, asid_flag, &env, stdout_tty)?;
     // From here on, nothing this run prints can hold a credential.
     crate::shield::protect(&settings.redactor());
@@ -57,9 +90,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
     if let Command::Config(ConfigCommand::Show) = cli.command {
         let format = settings.output.value.unwrap_or(OutputFormat::Json);
-        return output::config_show::print(&settings, format);
+        return output::config_show::print(Some(&settings), None, format);
     }
 
+    if cli.global.dry_run {
+        crate::dry_run::enable();
+    }
     let client = build_client(&settings, clock.clone())?;
     let ctx = Ctx {
         client,
@@ -69,9 +105,21 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         clock,
         sim,
     };
-    let result = commands::run(&ctx, cli.command).await;
+    let mut result = commands::run(&ctx, cli.command).await;
+    if crate::dry_run::active() {
+        // The recorder stopped the first request of each action: print
+        // what would have been sent. Any other error (bad input) stands.
+        // A command that sent nothing on its own (`patch --plan`) has
+        // printed what it does already.
+        result = match result {
+            Err(e) if !crate::dry_run::is_stop(&e) => Err(e),
+            Ok(()) if crate::dry_run::report().requests.is_empty() => Ok(()),
+            _ => crate::dry_run::print(ctx.format),
+        };
+    }
     if let Some(sim) = ctx.sim {
         sim.shutdown().await;
+        return result.map_err(CliError::in_local_sim);
     }
     result
 }

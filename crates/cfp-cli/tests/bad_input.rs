@@ -93,7 +93,7 @@ const OTHER: &[(&[&str], &str)] = &[
     (&["task", "create", "--template", "1", "--fleet", "1", "--at", "2030-01-01 03:00"], "RFC 3339"),
     (&["task", "create", "--template", "1", "--fleet", "1", "--at", "+99999999999999999999h"], "not a duration"),
     (&["task", "create", "--template", "1", "--fleet", "1", "--at", "+٣٠m"], "not a duration"),
-    (&["task", "get", "1", "2"], "unexpected argument"),
+    (&["batch", "get", "1", "2"], "unexpected argument"), // task get takes several ids
     (&["task", "pause", "1", "--wait"], "unexpected argument"),
     (&["task", "cancel"], "required"),
     (&["batch", "list", "7"], "unexpected argument"),

@@ -4,6 +4,7 @@ use cfp_api::Client;
 use cfp_api::model::{Task, TaskBatch, TaskBatchId, TaskResultCode};
 use clap::Subcommand;
 
+use super::task_set::{self, Act};
 use crate::context::Ctx;
 use crate::error::CliError;
 use crate::wait::wait_for;
@@ -26,6 +27,30 @@ pub enum BatchCommand {
         #[arg(long)]
         wait: bool,
     },
+
+    /// Cancel every task of a batch that has not ended
+    #[command(after_help = "Example:\n  cfp batch cancel 9")]
+    Cancel {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+    },
+
+    /// Pause every task of a batch that is pending or running
+    #[command(after_help = "Example:\n  cfp batch pause 9")]
+    Pause {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+    },
+
+    /// Resume every paused task of a batch
+    #[command(after_help = "Example:\n  cfp batch resume 9")]
+    Resume {
+        /// The batch
+        #[arg(value_name = "ID", allow_negative_numbers = true)]
+        batch: TaskBatchId,
+    },
 }
 
 pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
@@ -35,6 +60,9 @@ pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
             ctx.print(&ctx.client.get_task_batch(batch).send().await?)
         }
         BatchCommand::Get { batch, wait: true } => wait_batch(ctx, batch).await,
+        BatchCommand::Cancel { batch } => task_set::run_batch(ctx, Act::Cancel, batch).await,
+        BatchCommand::Pause { batch } => task_set::run_batch(ctx, Act::Pause, batch).await,
+        BatchCommand::Resume { batch } => task_set::run_batch(ctx, Act::Resume, batch).await,
     }
 }
 
@@ -42,11 +70,18 @@ pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
 pub(super) async fn wait_batch(ctx: &Ctx, id: TaskBatchId) -> Result<(), CliError> {
     let reattach = format!("cfp {}batch get {id} --wait", ctx.sim_flag());
     let client = ctx.client.clone();
+    // Under --sim the world ends with the run: no command can list them.
+    let more = ctx.sim.is_none().then(|| {
+        format!(
+            "{}task list --batch {id} --state done-with-error --state cancelled",
+            ctx.cfp()
+        )
+    });
     let done = wait_for(
         ctx,
         ctx.client.wait_for_batch(id),
         reattach,
-        async move |b| failed_tasks_of(&client, b).await,
+        async move |b| failed_tasks_of(&client, b, more.as_deref()).await,
     )
     .await?;
     ctx.print(&done)
@@ -55,7 +90,7 @@ pub(super) async fn wait_batch(ctx: &Ctx, id: TaskBatchId) -> Result<(), CliErro
 /// The failed and cancelled tasks of a batch, one line each, for exit 5.
 /// Reads the task list (the last 100 tasks) once, then single tasks of the
 /// batch that list did not cover, up to a bound.
-async fn failed_tasks_of(client: &Client, batch: &TaskBatch) -> Vec<String> {
+async fn failed_tasks_of(client: &Client, batch: &TaskBatch, more: Option<&str>) -> Vec<String> {
     const MAX_LISTED: usize = 20;
     let wanted = usize::try_from(
         batch
@@ -100,11 +135,11 @@ async fn failed_tasks_of(client: &Client, batch: &TaskBatch) -> Vec<String> {
         })
         .collect();
     if wanted > lines.len() {
-        lines.push(format!(
-            "… and {} more (cfp task list -o json | jq '.[] | select(.batchId == {})')",
-            wanted - lines.len(),
-            batch.id
-        ));
+        let n = wanted - lines.len();
+        lines.push(match more {
+            Some(command) => format!("… and {n} more: {command}"),
+            None => format!("… and {n} more"),
+        });
     }
     lines
 }

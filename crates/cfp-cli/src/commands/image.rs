@@ -29,6 +29,10 @@ pub enum ImageCommand {
         /// With --wait-ready: exit 5 if any machine failed to install
         #[arg(long, requires = "wait_ready")]
         fail_on_failed: bool,
+        /// With --wait-ready: pass for an image on no machine (all counts
+        /// zero) instead of exit 5
+        #[arg(long, requires = "wait_ready")]
+        allow_empty: bool,
     },
 
     /// Show the games, images and reference machines; for one image, what
@@ -64,14 +68,15 @@ impl ImageCommand {
 }
 
 pub(super) async fn run(ctx: &Ctx, c: ImageCommand) -> Result<(), CliError> {
-    let (image, detail, wait_ready, fail_on_failed) = match c {
+    let (image, detail, wait_ready, fail_on_failed, allow_empty) = match c {
         ImageCommand::Status {
             image,
             detail,
             wait_ready,
             fail_on_failed,
+            allow_empty,
             ..
-        } => (image, detail, wait_ready, fail_on_failed),
+        } => (image, detail, wait_ready, fail_on_failed, allow_empty),
         ImageCommand::Options { game, image, .. } => return options(ctx, game, image).await,
     };
     let asid = ctx.asid()?;
@@ -85,17 +90,36 @@ pub(super) async fn run(ctx: &Ctx, c: ImageCommand) -> Result<(), CliError> {
         .detail(detail)
         .fail_on_failed(fail_on_failed);
     let reattach = format!(
-        "cfp {}image status --asid {asid} {image}{} --wait-ready{}",
+        "cfp {}image status --asid {asid} {image}{} --wait-ready{}{}",
         ctx.sim_flag(),
         if detail { " --detail" } else { "" },
         if fail_on_failed {
             " --fail-on-failed"
         } else {
             ""
-        }
+        },
+        if allow_empty { " --allow-empty" } else { "" }
     );
     let done = wait_for(ctx, waiter, reattach, async |_| Vec::new()).await?;
-    ctx.print(&done)
+    ctx.print(&done)?;
+    // Nothing pending because nothing is there: a gate that passed here
+    // would let a rollout through that never reached a machine.
+    let machines =
+        done.pending_machines + done.completed_machines + done.failed_machines.unwrap_or(0);
+    if machines == 0 && !allow_empty {
+        return Err(CliError::WaitFailed {
+            message: format!(
+                "image {image} is on no machine: no machine is pending, installed or failed, \
+                 so its rollout cannot be ready"
+            ),
+            details: vec![format!(
+                "check the image id and its fleets (`{}image status --asid {asid} {image} --detail`); \
+                 add --allow-empty if an image on no machine is expected",
+                ctx.cfp()
+            )],
+        });
+    }
+    Ok(())
 }
 
 /// `cfp image options`: fetched, the update URL's secrets protected, then

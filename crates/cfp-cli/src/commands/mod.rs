@@ -9,6 +9,7 @@ pub mod imageupdate;
 pub mod imageversion;
 pub mod patch;
 pub mod task;
+pub mod task_set;
 pub mod upload_job;
 pub mod zstack;
 

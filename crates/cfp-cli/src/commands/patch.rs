@@ -3,7 +3,7 @@
 //! with a view for people, events for machines, and a state file that makes
 //! it resumable.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -274,6 +274,20 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
             url_stdin,
             ..
         }) => {
+            if crate::dry_run::active() {
+                return Err(CliError::usage(
+                    "`cfp patch resume` has no --dry-run: what it sends depends on where the patch stands",
+                    "see where it stands with `cfp patch show`",
+                ));
+            }
+            if ctx.sim.is_some() {
+                return Err(CliError::usage(
+                    "`cfp --sim patch resume` cannot resume a patch: its jobs were in the world \
+                     of an earlier --sim run, which ended with that run",
+                    "run the patch again with --sim, or against `cfp-sim` to resume it across \
+                     runs (docs/cli.md, \"The simulator across runs\")",
+                ));
+            }
             let path = find_state(ctx, image, state)?;
             let record = FileStore::new(&path).load()?.ok_or_else(|| {
                 CliError::usage(
@@ -361,9 +375,18 @@ pub(super) async fn run(ctx: &Ctx, args: PatchArgs) -> Result<(), CliError> {
             }
             let path = match r.state {
                 Some(p) => p,
-                None => default_state(ctx, asid, image)?,
+                None => {
+                    let p = default_state(ctx, asid, image)?;
+                    // An earlier --sim patch's record describes a world that
+                    // ended with its run: a new --sim patch starts afresh.
+                    if ctx.sim.is_some() && !r.plan && !crate::dry_run::active() {
+                        let _ = std::fs::remove_file(&p);
+                    }
+                    p
+                }
             };
-            if r.plan {
+            // --dry-run is --plan: the patch's requests depend on answers.
+            if r.plan || crate::dry_run::active() {
                 return print_plan(ctx, &spec, url.as_ref(), &path);
             }
             drive(ctx, spec, url, r.yes, path).await
@@ -384,7 +407,7 @@ async fn drive(
         ctx.sim_flag(),
         shell_word(&path.display().to_string())
     );
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let interactive = crate::prompt::interactive();
     let approval = if yes {
         Approval::Yes
     } else if interactive {
@@ -494,19 +517,15 @@ fn patch_error(e: PatchError, resume: &str) -> CliError {
 /// Asks for the go-ahead on the terminal.
 fn ask(diff: &DiffStatus) -> bool {
     let s = diff.summary(5);
-    let mut err = std::io::stderr().lock();
     let _ = writeln!(
-        err,
+        std::io::stderr().lock(),
         "diff {}: {} added, {} modified, {} removed",
-        diff.job.diff_id, s.added.count, s.modified.count, s.removed.count
+        diff.job.diff_id,
+        s.added.count,
+        s.modified.count,
+        s.removed.count
     );
-    let _ = write!(err, "Create the image version and install it? [y/N] ");
-    let _ = err.flush();
-    let mut line = String::new();
-    if std::io::stdin().read_line(&mut line).is_err() {
-        return false;
-    }
-    matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+    crate::prompt::confirm("Create the image version and install it?")
 }
 
 fn shell_word(s: &str) -> String {

@@ -1,6 +1,8 @@
 //! `cfp task templates | list | create | get | pause | resume | cancel`.
 
-use cfp_api::model::{ApplicationInstanceId, FleetId, RegionId, TaskId, TaskTemplateId};
+use cfp_api::model::{
+    ApplicationInstanceId, FleetId, RegionId, TaskBatchId, TaskId, TaskTemplateId,
+};
 use clap::{Args, Subcommand};
 
 use crate::parse::{At, KeyValue};
@@ -8,6 +10,7 @@ use cfp_api::model::task::{Label, TaskActionParam};
 use cfp_api::model::{CreateTaskBatch, UnixTime};
 
 use super::batch::wait_batch;
+use super::task_set::{self, Act, StateFilter};
 use crate::context::Ctx;
 use crate::error::CliError;
 
@@ -18,56 +21,72 @@ pub enum TaskCommand {
     #[doc(alias = "listTaskTemplates")]
     Templates,
 
-    /// List the last 100 tasks you created
+    /// List the last 100 tasks you created, or a batch's tasks
+    ///
+    /// --batch lists every task of the batch (read from the batch); --state
+    /// keeps the tasks in one of the states given. The task API has no
+    /// filter of its own: cfp filters what it reads.
     #[command(
-        after_help = "Example:\n  cfp task list -o json | jq '.[] | select(.resultCode == 126)'"
+        after_help = "Examples:\n  cfp task list -o json | jq '.[] | select(.resultCode == 126)'\n  \
+                            cfp task list --batch 9 --state failed --state cancelled"
     )]
     #[doc(alias = "listTasks")]
-    List,
+    List {
+        /// Only the tasks of this batch (all of them, even past the last 100)
+        #[arg(long, value_name = "ID")]
+        batch: Option<TaskBatchId>,
+        /// Only tasks in this state (repeatable)
+        #[arg(long, value_name = "STATE", value_enum)]
+        state: Vec<StateFilter>,
+    },
 
     /// Run a template on game servers, now or at a set time
+    ///
+    /// On a terminal, a batch for a fleet, a region or labels is confirmed
+    /// first (--yes skips the question); without one it is created as
+    /// asked.
     #[command(
         after_help = "Examples:\n  cfp task create --template 1 --fleet 2 --wait\n  \
                             cfp task create --template 4 --instance 17 --instance 18 --param version=1.4.2\n  \
-                            cfp task create --template 1 --region 3 --at +30m\n  \
-                            cfp task create --template 1 --label env=staging --at 2030-01-01T03:00:00Z"
+                            cfp task create --template 1 --region 3 --at +30m --yes\n  \
+                            cfp task create --template 1 --label env=staging --at 2030-01-01T03:00:00Z --dry-run"
     )]
     #[doc(alias = "createTaskBatch")]
     Create(TaskCreateArgs),
 
-    /// Show a task
-    #[command(after_help = "Example:\n  cfp task get 41")]
+    /// Show tasks
+    #[command(after_help = "Examples:\n  cfp task get 41\n  cfp task get 41 42 43 -o json")]
     #[doc(alias = "getTask")]
     Get {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
+        /// The tasks (one result each; JSON: an array when several)
+        #[arg(value_name = "ID", required = true, allow_negative_numbers = true)]
+        tasks: Vec<TaskId>,
     },
 
-    /// Pause a task (nothing is sent if it is already paused)
-    #[command(after_help = "Example:\n  cfp task pause 41")]
+    /// Pause tasks (nothing is sent for a task already paused)
+    #[command(after_help = "Example:\n  cfp task pause 41 42")]
     #[doc(alias = "toggleTaskPause")]
     Pause {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
+        /// The tasks (each is done, past any failure)
+        #[arg(value_name = "ID", required = true, allow_negative_numbers = true)]
+        tasks: Vec<TaskId>,
     },
 
-    /// Resume a paused task (nothing is sent if it is not paused)
-    #[command(after_help = "Example:\n  cfp task resume 41")]
+    /// Resume paused tasks (nothing is sent for a task not paused)
+    #[command(after_help = "Example:\n  cfp task resume 41 42")]
     Resume {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
+        /// The tasks (each is done, past any failure)
+        #[arg(value_name = "ID", required = true, allow_negative_numbers = true)]
+        tasks: Vec<TaskId>,
     },
 
-    /// Cancel a task
-    #[command(after_help = "Example:\n  cfp task cancel 41")]
+    /// Cancel tasks (a task already cancelled is a success)
+    #[command(after_help = "Example:\n  cfp task cancel 61 62")]
     #[doc(alias = "cancelTask")]
     Cancel {
-        /// The task
-        #[arg(value_name = "ID", allow_negative_numbers = true)]
-        task: TaskId,
+        /// The tasks (each is done, past any failure)
+        #[arg(value_name = "ID", required = true, allow_negative_numbers = true)]
+        tasks: Vec<TaskId>,
     },
 }
 
@@ -93,6 +112,10 @@ pub struct TaskCreateArgs {
     /// Wait until every task ended; exit 5 if any failed or was cancelled
     #[arg(long)]
     pub wait: bool,
+
+    /// Do not ask before creating a batch for a fleet, a region or labels
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// Which game servers a batch runs on: exactly one kind.
@@ -120,23 +143,11 @@ pub(super) async fn run(ctx: &Ctx, c: TaskCommand) -> Result<(), CliError> {
     let client = &ctx.client;
     match c {
         TaskCommand::Templates => ctx.print(&client.list_task_templates().send().await?),
-        TaskCommand::List => ctx.print(&client.list_tasks().send().await?),
-        TaskCommand::Get { task } => ctx.print(&client.get_task(task).send().await?),
-        TaskCommand::Pause { task } => {
-            let t = client
-                .pause_task(task)
-                .await
-                .map_err(|e| toggle_unknown(ctx, e, "pause", task))?;
-            ctx.print(&t)
-        }
-        TaskCommand::Resume { task } => {
-            let t = client
-                .resume_task(task)
-                .await
-                .map_err(|e| toggle_unknown(ctx, e, "resume", task))?;
-            ctx.print(&t)
-        }
-        TaskCommand::Cancel { task } => ctx.print(&client.cancel_task(task).send().await?),
+        TaskCommand::List { batch, state } => task_set::list(ctx, batch, &state).await,
+        TaskCommand::Get { tasks } => task_set::run_ids(ctx, Act::Get, tasks).await,
+        TaskCommand::Pause { tasks } => task_set::run_ids(ctx, Act::Pause, tasks).await,
+        TaskCommand::Resume { tasks } => task_set::run_ids(ctx, Act::Resume, tasks).await,
+        TaskCommand::Cancel { tasks } => task_set::run_ids(ctx, Act::Cancel, tasks).await,
         TaskCommand::Create(args) => create_batch(ctx, args).await,
     }
 }
@@ -189,6 +200,16 @@ async fn create_batch(ctx: &Ctx, args: TaskCreateArgs) -> Result<(), CliError> {
     let now =
         jiff::Timestamp::try_from(ctx.clock.wall_now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let req = batch_request(&args, now)?;
+    if wide(&args.target) && !args.yes && !crate::dry_run::active() && crate::prompt::interactive()
+    {
+        let question = confirmation(ctx, &args, &req).await;
+        if !crate::prompt::confirm(&question) {
+            return Err(CliError::usage(
+                "not confirmed: no batch was created",
+                "add --yes to create it without asking (or --dry-run to see the request)",
+            ));
+        }
+    }
     let batch = ctx
         .client
         .create_task_batch(req)
@@ -207,12 +228,38 @@ async fn create_batch(ctx: &Ctx, args: TaskCreateArgs) -> Result<(), CliError> {
     wait_batch(ctx, batch.id).await
 }
 
-/// A pause or resume whose toggle's answer was lost, and whose re-read did
-/// not settle it.
-fn toggle_unknown(ctx: &Ctx, e: cfp_api::Error, action: &str, task: TaskId) -> CliError {
-    CliError::outcome_unknown(
-        e,
-        format!("task {action} {task}"),
-        CliError::check_with(&format!("cfp {}task get {task}", ctx.sim_flag())),
-    )
+/// A target that may reach many game servers: a fleet, a region, labels.
+fn wide(t: &Target) -> bool {
+    t.fleet.is_some() || t.region.is_some() || !t.labels.is_empty()
+}
+
+/// The question before a wide batch: what runs, where, when. The template's
+/// name comes from the template list (a read), when it can be had.
+async fn confirmation(ctx: &Ctx, args: &TaskCreateArgs, req: &CreateTaskBatch) -> String {
+    let template = match ctx.client.list_task_templates().send().await {
+        Ok(list) => list
+            .iter()
+            .find(|t| t.id == args.template)
+            .map(|t| format!("{} (template {})", t.name, args.template)),
+        Err(_) => None,
+    }
+    .unwrap_or_else(|| format!("template {}", args.template));
+    let t = &args.target;
+    let servers = if let Some(f) = t.fleet {
+        format!("every game server of fleet {f}")
+    } else if let Some(r) = t.region {
+        format!("every game server of region {r}")
+    } else {
+        let labels: Vec<String> = t
+            .labels
+            .iter()
+            .map(|kv| format!("{}={}", kv.key, kv.value))
+            .collect();
+        format!("every game server labelled {}", labels.join(" and "))
+    };
+    let when = match req.execute_at {
+        Some(at) => format!("at {at}"),
+        None => "now".to_owned(),
+    };
+    format!("Create a batch that runs {template} on {servers}, {when}?")
 }

@@ -120,7 +120,12 @@ async fn login(ctx: &Ctx, account: &str, from_stdin: bool, print: bool) -> Resul
             "give the ZStack account name, e.g. --account admin",
         ));
     }
-    let password = password(account, from_stdin)?;
+    // A dry run asks for nothing: the password is masked in what it shows.
+    let password = if crate::dry_run::active() {
+        SecretString::from("<password>")
+    } else {
+        password(account, from_stdin)?
+    };
     // From here on nothing printed can hold it (a server that echoes it,
     // a trace at -vvv).
     crate::shield::protect(&Redactor::new([password.expose_secret()]));

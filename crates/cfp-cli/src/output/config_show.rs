@@ -9,15 +9,28 @@ use crate::cli::OutputFormat;
 use crate::config::Settings;
 use crate::error::CliError;
 
-/// Prints the settings in `format`.
-pub fn print(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
+/// Prints the settings in `format`; a configuration that cannot be used
+/// has its error in place of the config file's state (and the settings are
+/// those resolved without the file).
+pub fn print(
+    settings: Option<&Settings>,
+    error: Option<&str>,
+    format: OutputFormat,
+) -> Result<(), CliError> {
     #[derive(Serialize)]
     struct Row<'a> {
         setting: &'a str,
         value: &'a str,
         source: &'a str,
     }
-    let rows = settings.rows();
+    let mut rows = settings.map(Settings::rows).unwrap_or_default();
+    if let Some(e) = error {
+        let shown = format!("error: {e} (the settings below leave the file out)");
+        match rows.iter_mut().find(|r| r.0 == "config file") {
+            Some(row) => row.2 = shown,
+            None => rows.insert(0, ("config file", "-".into(), format!("error: {e}"))),
+        }
+    }
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Table => {

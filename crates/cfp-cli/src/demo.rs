@@ -43,6 +43,23 @@ struct Demo {
 impl Demo {
     fn say(&self, text: &str) -> Result<(), CliError> {
         let text = crate::shield::for_terminal(text);
+        // Prose is filled to the width; a command line is left whole, to be
+        // copied.
+        let width = crate::output::layout::current().width;
+        let text = match width {
+            Some(w) if !self.to_stderr => text
+                .split('\n')
+                .map(|l| {
+                    if l.starts_with("$ ") || l.chars().count() <= w {
+                        l.to_owned()
+                    } else {
+                        crate::output::layout::fill(l, w).join("\n")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => text,
+        };
         if self.to_stderr {
             writeln!(std::io::stderr().lock(), "{text}")?;
         } else {

@@ -10,8 +10,9 @@ use cfp_api::Client;
 use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, GameId, ImageId,
     MachineId, OperationId, ProfileId, SwitchProfile, TaskTemplateId, UnixTime, UpdateId,
-    ZStackImageId, ZStackSession,
+    UpdateUrl, ZStackImageId, ZStackSession,
 };
+use cfp_api::patch::PatchSpec;
 
 use crate::cli::{DemoArgs, Global, OutputFormat};
 use crate::config::Settings;
@@ -26,6 +27,12 @@ const COMPLETE_DIFF: DiffId = DiffId(218_595);
 const FAILED_DIFF: DiffId = DiffId(218_589);
 /// The default world's failed update (image 2).
 const FAILED_UPDATE: UpdateId = UpdateId(7000);
+/// The image `cfp patch` patches in one command (its waiting diff
+/// 218590 locks it: the patch rejects it first), on a machine the
+/// step-by-step patch does not use, with a build URL of its own.
+const PATCHED_IMAGE: ImageId = ImageId(3);
+const PATCH_MACHINE: MachineId = MachineId(2);
+const PATCH_URL: &str = "s3://builds/demo-server-legacy/";
 /// The default world's reservation fleet and its new profile.
 const RESERVATION_FLEET: FleetId = FleetId(2);
 const NEW_PROFILE: ProfileId = ProfileId(12);
@@ -251,6 +258,23 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
         "imagediff retry --asid 1 {COMPLETE_DIFF}   # recalculate a diff"
     ))?;
     ctx.print(&cf.retry_image_diff(COMPLETE_DIFF).send().await?)?;
+
+    d.section("Clanforge: the same patch in one command")?;
+    // Image 3 runs on fleet 2, so the rollout gate has machines to wait for.
+    sim.world()
+        .start_rollout(PATCHED_IMAGE, vec![RESERVATION_FLEET], 0.0);
+    d.say(&format!("\n$ export BUILD_URL={PATCH_URL}"))?;
+    d.say(&format!(
+        "$ cfp patch --asid 1 --image {PATCHED_IMAGE} --machine {PATCH_MACHINE} --url-env BUILD_URL \
+         --reject-locking-diff --restart --yes"
+    ))?;
+    let url: UpdateUrl = PATCH_URL
+        .parse()
+        .map_err(|e: <UpdateUrl as std::str::FromStr>::Err| CliError::Sim(e.to_string()))?;
+    let spec = PatchSpec::new(asid, PATCHED_IMAGE, PATCH_MACHINE, "release 1.4.2 (legacy)")
+        .restart(true)
+        .reject_locking_diff(true);
+    crate::commands::patch::run_in_memory(ctx, spec, url).await?;
 
     d.section("Clanforge: move a reservation fleet to the new profile")?;
     d.command(&format!(

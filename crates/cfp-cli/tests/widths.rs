@@ -333,6 +333,11 @@ fn the_demo_fits_its_summary_and_shows_the_newest_tasks() {
         assert!(text.contains("getUploadJobDetails"), "{text}");
         // Newest first: the scheduled batch's two tasks (61, 62) lead.
         let all = screen.join("\n");
+        // The one-command patch, with cfp patch's summary.
+        assert!(
+            all.contains("Patch of image 3 (asid 1, machine 2): patched"),
+            "{all}"
+        );
         let list = all
             .split("$ cfp task list")
             .nth(1)
@@ -365,6 +370,11 @@ fn the_demo_honours_output_json() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     assert!(docs.len() > 20, "one document per step: {stdout}");
+    assert!(
+        docs.iter()
+            .any(|d| d["event"] == "summary" && d["result"] == "patched" && d["image"] == 3),
+        "the one-command patch's summary: {stdout}"
+    );
     let last = docs.last().unwrap();
     assert_eq!(last["event"], "summary", "{last}");
     assert_eq!(last["covered"], last["total"], "{last}");

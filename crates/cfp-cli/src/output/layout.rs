@@ -178,10 +178,18 @@ pub fn fill(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// A duration as cfp writes it everywhere: [`cfp_api::human_duration`]
-/// (`5s`, `1m30s`, `1h3m`, `2d3h`).
+/// A measured duration as cfp writes it for people (a wait, a stage, a
+/// run): [`cfp_api::human_duration`]'s units (`5s`, `1m30s`, `1h3m`,
+/// `2d3h`) in whole seconds — `0s`, never `0ms` or `1.5s`; under a second
+/// (and not zero) it is `<1s`.
 pub fn duration(d: Duration) -> String {
-    cfp_api::human_duration(d)
+    match d.as_millis() {
+        0 => "0s".into(),
+        1..=499 => "<1s".into(),
+        ms => cfp_api::human_duration(Duration::from_secs(
+            u64::try_from((ms + 500) / 1000).unwrap_or(u64::MAX),
+        )),
+    }
 }
 
 /// `t` relative to `now` (Unix seconds): `3m ago`, `in 2m`, `now`.
@@ -582,6 +590,10 @@ mod tests {
         assert_eq!(duration(Duration::new(5, 2_213_471)), "5s");
         assert_eq!(duration(Duration::from_secs(130)), "2m10s");
         assert_eq!(duration(Duration::from_secs(3780)), "1h3m");
+        assert_eq!(duration(Duration::ZERO), "0s");
+        assert_eq!(duration(Duration::from_millis(300)), "<1s");
+        assert_eq!(duration(Duration::from_millis(1500)), "2s");
+        assert_eq!(duration(Duration::from_millis(9_400)), "9s");
         assert_eq!(relative(at(1000), 1180), "3m ago");
         assert_eq!(relative(at(1120), 1000), "in 2m");
         assert_eq!(relative(at(1000), 1000), "now");

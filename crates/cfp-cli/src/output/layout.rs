@@ -25,8 +25,8 @@ pub const FALLBACK_WIDTH: usize = 80;
 #[derive(Clone, Default)]
 pub struct View {
     /// Simulated seconds per real second when cfp runs its own simulator
-    /// (`--sim`, `cfp demo`): spans relative to now are shown in the time
-    /// a person waits. `None`: real time.
+    /// (`--sim`, `cfp demo`): a wait's ETA note is shown in the time a
+    /// person waits. `None`: real time.
     pub speed: Option<f64>,
     /// The server's clock when it answered (its `Date` header): relative
     /// times are against it rather than the local clock, which may be skewed
@@ -192,9 +192,16 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
-/// `t` relative to `now` (Unix seconds): `3m ago`, `in 2m`, `now`.
+/// `t` relative to `now` (Unix seconds): `3m ago`, `in 2m`, `now`. In the
+/// server's own time, as its timestamps are (a simulator's included).
 pub fn relative(t: UnixTime, now: i64) -> String {
-    relative_at(t, now, None)
+    let delta = t.as_secs().saturating_sub(now);
+    let span = || duration(Duration::from_secs(delta.unsigned_abs()));
+    match delta {
+        0 => "now".into(),
+        d if d > 0 => format!("in {}", span()),
+        _ => format!("{} ago", span()),
+    }
 }
 
 /// `secs` of server time as the time a person waits for it, in whole
@@ -204,17 +211,6 @@ fn real_secs(secs: u64, speed: Option<f64>) -> u64 {
         // Rounded; saturating as floats do.
         Some(s) => (secs as f64 / s).round() as u64,
         None => secs,
-    }
-}
-
-fn relative_at(t: UnixTime, now: i64, speed: Option<f64>) -> String {
-    let delta = t.as_secs().saturating_sub(now);
-    let secs = real_secs(delta.unsigned_abs(), speed);
-    let span = || duration(Duration::from_secs(secs));
-    match delta {
-        _ if secs == 0 => "now".into(),
-        d if d > 0 => format!("in {}", span()),
-        _ => format!("{} ago", span()),
     }
 }
 
@@ -257,8 +253,8 @@ pub fn when_cell(t: UnixTime) -> String {
     }
     let view = current();
     match view.now() {
-        Some(now) if view.wide => format!("{t} ({})", relative_at(t, now, view.speed)),
-        Some(now) => relative_at(t, now, view.speed),
+        Some(now) if view.wide => format!("{t} ({})", relative(t, now)),
+        Some(now) => relative(t, now),
         None => t.to_string(),
     }
 }
@@ -271,7 +267,7 @@ pub fn when_line(t: UnixTime) -> String {
     }
     let view = current();
     match view.now() {
-        Some(now) => format!("{t} ({})", relative_at(t, now, view.speed)),
+        Some(now) => format!("{t} ({})", relative(t, now)),
         None => t.to_string(),
     }
 }
@@ -599,8 +595,6 @@ mod tests {
         assert_eq!(relative(at(1000), 1000), "now");
         assert_eq!(relative(at(1000), 1000 + 2 * 86_400), "2d ago");
         // A simulator at 60x: 2m21s of its time is a 2 s wait.
-        assert_eq!(relative_at(at(1141), 1000, Some(60.0)), "in 2s");
-        assert_eq!(relative_at(at(1010), 1000, Some(60.0)), "now");
         let scaled = View::default().scaled(60.0);
         assert_eq!(scoped(scaled.clone(), || span(141)), "2s");
         assert_eq!(scoped(scaled, || span(20)), "<1s");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use cfp_api::model::{
     DiffStatus, ImageStatus, Job, ProfileSwitch, Task, TaskBatch, UpdateJob, VersionJob,
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::output::ndjson_line;
@@ -221,7 +221,8 @@ impl WaitView {
     /// was not turned off), NDJSON events on `ndjson` when given.
     pub fn new(bar: bool, ndjson: Option<Box<dyn Write + Send>>) -> Self {
         let bar = bar.then(|| {
-            let b = ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::stderr());
+            let b =
+                ProgressBar::with_draw_target(Some(100), crate::output::layout::progress_target());
             let style = ProgressStyle::with_template(&format!(
                 // wide_msg takes the rest of the line and is cut to fit, so
                 // the line never wraps; the bar gives the message room first.

@@ -305,6 +305,18 @@ fn a_wait_bar_fits_80_columns() {
         );
         assert_fits(&run, fitted(cols), "a wait's progress line");
     }
+    // COLUMNS narrower than the terminal: the progress line fits it too.
+    let run = PtyCommand::cfp(&sim, 120, &["image", "status", "1", "--wait-ready"])
+        .env("COLUMNS", "60")
+        .timeout(Duration::from_secs(90))
+        .run();
+    assert!(run.code == 0 || run.code == 5, "{}", run.text());
+    assert!(
+        run.text().contains("rollout ·"),
+        "a bar was drawn: {}",
+        run.text()
+    );
+    assert_fits(&run, 60, "a wait's progress line under COLUMNS=60");
 }
 
 #[test]

@@ -131,6 +131,79 @@ pub fn stderr_width() -> usize {
     width_for(columns_env().as_deref(), terminal).unwrap_or(FALLBACK_WIDTH)
 }
 
+/// Where progress bars are drawn: stderr, as wide as `COLUMNS` says when
+/// it is set (indicatif's own target reads the terminal's width, or 80 when
+/// it reports none).
+pub fn progress_target() -> indicatif::ProgressDrawTarget {
+    let columns = columns_env().and_then(|c| c.trim().parse::<u16>().ok());
+    match columns.filter(|&c| c > 0) {
+        Some(width) => indicatif::ProgressDrawTarget::term_like_with_hz(
+            Box::new(FixedWidthStderr { width }),
+            20,
+        ),
+        None => indicatif::ProgressDrawTarget::stderr(),
+    }
+}
+
+/// stderr as a terminal `width` columns wide.
+#[derive(Debug)]
+struct FixedWidthStderr {
+    width: u16,
+}
+
+impl FixedWidthStderr {
+    fn write(&self, s: &str) -> std::io::Result<()> {
+        use std::io::Write as _;
+        std::io::stderr().lock().write_all(s.as_bytes())
+    }
+
+    fn csi(&self, n: usize, code: char) -> std::io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.write(&format!("\x1b[{n}{code}"))
+    }
+}
+
+impl indicatif::TermLike for FixedWidthStderr {
+    fn width(&self) -> u16 {
+        self.width
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.csi(n, 'A')
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.csi(n, 'B')
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.csi(n, 'C')
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.csi(n, 'D')
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.write(&format!("{s}\n"))
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.write(s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.write("\r\x1b[2K")
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        use std::io::Write as _;
+        std::io::stderr().lock().flush()
+    }
+}
+
 /// The width `text` takes on a terminal.
 pub fn text_width(text: &str) -> usize {
     text.width()

@@ -362,20 +362,25 @@ impl Table for ImageStatus {
             c.failed,
             if c.is_ready() { "READY" } else { "in progress" }
         );
-        // The bar gives way first: the line fits the width.
-        let room = super::layout::current()
-            .width
-            .map_or(BAR_WIDTH, |w| w.saturating_sub(text_width(&counts) + 13));
-        let mut s = format!(
-            "rollout  {}  {counts}\n",
-            bar_of(c, room.clamp(8, BAR_WIDTH))
-        );
+        // The bar gives way first, then goes; the counts continue on the
+        // next line rather than run past the width.
+        let width = super::layout::current().width;
+        let room = width.map_or(BAR_WIDTH, |w| w.saturating_sub(text_width(&counts) + 13));
+        let mut s = if room >= 8 {
+            format!("rollout  {}  {counts}\n", bar_of(c, room.min(BAR_WIDTH)))
+        } else if width.is_none_or(|w| text_width(&counts) + 9 <= w) {
+            format!("rollout  {counts}\n")
+        } else {
+            let lines = super::layout::fill(&counts, width.unwrap_or(80).saturating_sub(9));
+            format!("rollout  {}\n", lines.join("\n         "))
+        };
         if let Some(fleets) = &self.fleets {
             let mut t = Grid::new([
                 Col::keep("fleet"),
                 Col::text("region"),
-                Col::bar("rollout"),
-                Col::keep("%").right(),
+                // On a narrow terminal the % goes first, then the bars.
+                Col::bar("rollout").drop(1),
+                Col::keep("%").right().drop(2),
                 Col::keep("completed").right(),
                 Col::keep("pending").right(),
                 Col::keep("failed").right(),
@@ -630,5 +635,27 @@ mod tests {
         assert!(text.contains("1 Europe"), "{text}");
         assert!(text.contains("in progress"), "{text}");
         assert!(text.contains("83"), "{text}");
+    }
+
+    #[test]
+    fn image_status_fits_any_width_down_to_60() {
+        let status: ImageStatus = serde_json::from_str(
+            r#"{"fleets": {"1": {"regions": {"2": {"name": "North America East",
+            "pending_machines": 1, "completed_machines": 1, "failed_machines": 1}},
+            "pending_machines": 1, "completed_machines": 1, "failed_machines": 1}},
+            "pending_machines": 1, "completed_machines": 1, "failed_machines": 1}"#,
+        )
+        .unwrap();
+        for width in [60, 70, 80, 120] {
+            let view = super::super::layout::View {
+                width: Some(width),
+                ..Default::default()
+            };
+            let text = super::super::layout::scoped(view, || status.table());
+            for line in text.lines() {
+                assert!(text_width(line) <= width, "{width}: {line}\n{text}");
+            }
+            assert!(text.contains("failed 1"), "{text}");
+        }
     }
 }

@@ -424,3 +424,13 @@ fn the_demos_eta_note_is_in_real_time() {
         );
     }
 }
+
+#[test]
+fn config_show_on_a_terminal_of_0_columns_is_not_one_letter_per_line() {
+    let sim = Sim::fast();
+    let run = on_pty(&sim, 0, &["config", "show"]);
+    for whole in ["clanforge url", "environment", "<redacted, 18 chars>"] {
+        assert_on_one_line(&run, whole, "config show at 0 columns");
+    }
+    assert!(run.screen().len() < 60, "{}", run.screen().join("\n"));
+}

@@ -230,7 +230,7 @@ pub fn cut(text: &str, width: usize) -> String {
     out
 }
 
-/// `words` filled into lines of at most `width` columns, breaking only
+/// `text` filled into lines of at most `width` columns, breaking only
 /// between words: a word longer than a line (an id, a URL) has a line of
 /// its own and is never split.
 pub fn fill(text: &str, width: usize) -> Vec<String> {

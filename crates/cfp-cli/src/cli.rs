@@ -94,6 +94,9 @@ pub enum OutputFormat {
     Json,
     /// Tables and rollout bars, for people.
     Table,
+    /// Tables with every column and nothing shortened, times absolute
+    /// and relative: for a wide terminal or a file.
+    Wide,
     /// One JSON document per line: progress events while waiting, the
     /// result last.
     Ndjson,

@@ -10,8 +10,9 @@ use cfp_api::Client;
 use cfp_api::model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, GameId, ImageId,
     MachineId, OperationId, ProfileId, SwitchProfile, TaskTemplateId, UnixTime, UpdateId,
-    ZStackImageId, ZStackSession,
+    UpdateUrl, ZStackImageId, ZStackSession,
 };
+use cfp_api::patch::PatchSpec;
 
 use crate::cli::{DemoArgs, Global, OutputFormat};
 use crate::config::Settings;
@@ -26,6 +27,12 @@ const COMPLETE_DIFF: DiffId = DiffId(218_595);
 const FAILED_DIFF: DiffId = DiffId(218_589);
 /// The default world's failed update (image 2).
 const FAILED_UPDATE: UpdateId = UpdateId(7000);
+/// The image `cfp patch` patches in one command (its waiting diff
+/// 218590 locks it: the patch rejects it first), on a machine the
+/// step-by-step patch does not use, with a build URL of its own.
+const PATCHED_IMAGE: ImageId = ImageId(3);
+const PATCH_MACHINE: MachineId = MachineId(2);
+const PATCH_URL: &str = "s3://builds/demo-server-legacy/";
 /// The default world's reservation fleet and its new profile.
 const RESERVATION_FLEET: FleetId = FleetId(2);
 const NEW_PROFILE: ProfileId = ProfileId(12);
@@ -34,13 +41,37 @@ const ZSTACK_ACCOUNT: (&str, &str) = ("admin", "password");
 /// The default world's ZStack image with a suspended upload.
 const ZSTACK_IMAGE: &str = "ccf943310d86335bb3d2511ca8e14137";
 
-/// Writes the walkthrough's narration on stdout.
-struct Demo;
+/// Writes the walkthrough's narration: on stdout beside the tables, on
+/// stderr when stdout carries JSON (`-o json`, `-o ndjson`).
+struct Demo {
+    to_stderr: bool,
+}
 
 impl Demo {
     fn say(&self, text: &str) -> Result<(), CliError> {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", crate::shield::for_terminal(text))?;
+        let text = crate::shield::for_terminal(text);
+        // Prose is filled to the width; a command line is left whole, to be
+        // copied.
+        let width = crate::output::layout::current().width;
+        let text = match width {
+            Some(w) if !self.to_stderr => text
+                .split('\n')
+                .map(|l| {
+                    if l.starts_with("$ ") || l.chars().count() <= w {
+                        l.to_owned()
+                    } else {
+                        crate::output::layout::fill(l, w).join("\n")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => text,
+        };
+        if self.to_stderr {
+            writeln!(std::io::stderr().lock(), "{text}")?;
+        } else {
+            writeln!(std::io::stdout().lock(), "{text}")?;
+        }
         Ok(())
     }
 
@@ -74,10 +105,18 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         &creds.zstack_session,
     );
     let clock = sim.clock();
+    // Tables unless -o says otherwise (CFP_OUTPUT and profiles are not read:
+    // the demo needs no configuration).
+    let format = global.output.unwrap_or(OutputFormat::Table);
+    // Tables fit the width; times are the simulator's, spans in real time.
+    crate::output::layout::set(
+        crate::output::layout::View::for_stdout(format == OutputFormat::Wide, clock.clone())
+            .scaled(args.speed),
+    );
     let ctx = Ctx {
         client: build_client(&settings, clock.clone())?,
         settings,
-        format: OutputFormat::Table,
+        format,
         progress_bar: progress_bar_wanted(global),
         clock,
         sim: Some(sim),
@@ -91,7 +130,9 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
 }
 
 async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
-    let d = Demo;
+    let d = Demo {
+        to_stderr: matches!(ctx.format, OutputFormat::Json | OutputFormat::Ndjson),
+    };
     let client = &ctx.client;
     let Some(local) = &ctx.sim else {
         return Err(CliError::Sim("the simulator is not running".into()));
@@ -221,6 +262,23 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     ))?;
     ctx.print(&cf.retry_image_diff(COMPLETE_DIFF).send().await?)?;
 
+    d.section("Clanforge: the same patch in one command")?;
+    // Image 3 runs on fleet 2, so the rollout gate has machines to wait for.
+    sim.world()
+        .start_rollout(PATCHED_IMAGE, vec![RESERVATION_FLEET], 0.0);
+    d.say(&format!("\n$ export BUILD_URL={PATCH_URL}"))?;
+    d.say(&format!(
+        "$ cfp patch --asid 1 --image {PATCHED_IMAGE} --machine {PATCH_MACHINE} --url-env BUILD_URL \
+         --reject-locking-diff --restart --yes"
+    ))?;
+    let url: UpdateUrl = PATCH_URL
+        .parse()
+        .map_err(|e: <UpdateUrl as std::str::FromStr>::Err| CliError::Sim(e.to_string()))?;
+    let spec = PatchSpec::new(asid, PATCHED_IMAGE, PATCH_MACHINE, "release 1.4.2 (legacy)")
+        .restart(true)
+        .reject_locking_diff(true);
+    crate::commands::patch::run_in_memory(ctx, spec, url).await?;
+
     d.section("Clanforge: move a reservation fleet to the new profile")?;
     d.command(&format!(
         "fleet switch-profile {RESERVATION_FLEET} --profile-id {NEW_PROFILE} --within 2h --max-machines 10 --wait"
@@ -297,10 +355,11 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     ctx.print(&client.get_task(first).send().await?)?;
     d.command(&format!("batch get {}", scheduled.id))?;
     ctx.print(&client.get_task_batch(scheduled.id).send().await?)?;
-    d.command("task list   (the last 100; the last 5 shown here)")?;
+    d.command("task list   (the last 100; the newest 5 shown here)")?;
     let mut tasks = client.list_tasks().send().await?.into_inner();
-    let keep = tasks.len().saturating_sub(5);
-    tasks.drain(..keep);
+    // Newest first, whatever order the server lists them in.
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.id));
+    tasks.truncate(5);
     ctx.print(&tasks)?;
     d.command("batch list")?;
     ctx.print(&client.list_task_batches().send().await?)?;
@@ -332,21 +391,76 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     client.log_out(ended).send().await?;
     d.say("the ZStack session is over")?;
 
-    summary(&d, sim, started)
+    summary(ctx, &d, sim, started)
+}
+
+/// One operation's line in the summary.
+#[derive(Debug, serde::Serialize)]
+struct Covered {
+    operation: &'static str,
+    method: &'static str,
+    path: &'static str,
+    requests: usize,
+    statuses: Vec<u16>,
+}
+
+/// The summary under `-o json` / `-o ndjson`: the last document.
+#[derive(Debug, serde::Serialize)]
+struct Summary {
+    event: &'static str,
+    operations: Vec<Covered>,
+    covered: usize,
+    total: usize,
+    requests: u64,
+    seconds: f64,
+    simulated_time: String,
+}
+
+impl crate::output::Table for Summary {
+    fn table(&self) -> String {
+        use crate::output::layout::{Col, Grid};
+        let mut t = Grid::new([
+            Col::keep("operation"),
+            Col::keep("method").drop(2),
+            Col::keep("path").drop(1),
+            Col::keep("requests").right(),
+            Col::text("statuses"),
+        ]);
+        for op in &self.operations {
+            let statuses: Vec<String> = op.statuses.iter().map(u16::to_string).collect();
+            t.row(vec![
+                op.operation.into(),
+                op.method.into(),
+                op.path.into(),
+                op.requests.to_string().into(),
+                statuses.join(" ").into(),
+            ]);
+        }
+        let sentence = format!(
+            "{} of {} operations exercised with {} requests in {} (simulated time: {}).",
+            self.covered,
+            self.total,
+            self.requests,
+            crate::output::layout::duration(Duration::from_secs_f64(self.seconds)),
+            self.simulated_time,
+        );
+        // Filled to the width, broken between words only.
+        let width = crate::output::layout::current().width.unwrap_or(usize::MAX);
+        let lines = crate::output::layout::fill(&sentence, width);
+        format!("{}\n{}\n", t.render(), lines.join("\n"))
+    }
 }
 
 fn summary(
+    ctx: &Ctx,
     d: &Demo,
     sim: &cfp_testkit::RunningSimulator,
     started: Instant,
 ) -> Result<(), CliError> {
     d.section("Summary")?;
     let journal = sim.journal();
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-        .set_header(["operation", "method", "path", "requests", "statuses"]);
     let entries = journal.entries();
-    let mut covered = 0;
+    let mut operations = Vec::new();
     for op in OperationId::ALL {
         let spec = op.spec();
         let mine: Vec<u16> = entries
@@ -354,32 +468,32 @@ fn summary(
             .filter(|e| e.operation == Some(op))
             .map(|e| e.status)
             .collect();
-        if !mine.is_empty() {
-            covered += 1;
-        }
         let mut statuses: Vec<u16> = mine.clone();
         statuses.sort_unstable();
         statuses.dedup();
-        let statuses: Vec<String> = statuses.iter().map(u16::to_string).collect();
-        t.add_row([
-            spec.name.to_owned(),
-            spec.method.as_str().to_owned(),
-            spec.path.to_owned(),
-            mine.len().to_string(),
-            statuses.join(" "),
-        ]);
+        operations.push(Covered {
+            operation: spec.name,
+            method: spec.method.as_str(),
+            path: spec.path,
+            requests: mine.len(),
+            statuses,
+        });
     }
-    d.say(&t.to_string())?;
-    d.say(&format!(
-        "{covered} of {} operations exercised with {} requests in {:.1} s (simulated time: {}).",
-        OperationId::ALL.len(),
-        journal.total(),
-        started.elapsed().as_secs_f64(),
-        sim.clock()
+    let summary = Summary {
+        event: "summary",
+        covered: operations.iter().filter(|o| o.requests > 0).count(),
+        total: OperationId::ALL.len(),
+        operations,
+        requests: journal.total(),
+        seconds: started.elapsed().as_secs_f64(),
+        simulated_time: sim
+            .clock()
             .now()
             .round(jiff::Unit::Second)
-            .unwrap_or(sim.clock().now()),
-    ))?;
+            .unwrap_or(sim.clock().now())
+            .to_string(),
+    };
+    ctx.print(&summary)?;
     d.say(
         "Next: `cfp --help`, `cfp --sim image status --asid 1 1 --detail` (a fresh world), `cfp-sim` \
          for a world that lasts between runs (docs/cli.md), or point cfp at your fleet (README: \

@@ -7,11 +7,10 @@ use std::time::Duration;
 use cfp_api::model::{
     DiffStatus, ImageStatus, Job, ProfileSwitch, Task, TaskBatch, UpdateJob, VersionJob,
 };
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::output::ndjson_line;
-use crate::output::table::rollout_bar;
 
 /// Where a waited-for thing stands, for a bar and an event.
 pub trait Snapshot {
@@ -21,10 +20,6 @@ pub trait Snapshot {
     fn message(&self) -> String;
     /// The NDJSON progress event.
     fn event(&self) -> Value;
-}
-
-fn human(d: Duration) -> String {
-    cfp_api::human_duration(d)
 }
 
 /// `diff 218596 Running · eta … (in 2m10s)`: a job's state and, while it
@@ -38,7 +33,8 @@ fn job_message(what: &str, id: u64, j: &impl Job) -> String {
         if left > 0 && !j.is_terminal() {
             m.push_str(&format!(
                 " · eta {eta} (in {})",
-                human(Duration::from_secs(left.unsigned_abs()))
+                // In the time a person waits (a simulator's speed applied).
+                crate::output::layout::span(left.unsigned_abs())
             ));
         }
     }
@@ -187,12 +183,10 @@ impl Snapshot for ImageStatus {
 
     fn message(&self) -> String {
         let c = self.counts();
+        // The progress bar is the rollout's bar: the line fits 80 columns.
         format!(
-            "rollout {} completed {} · pending {} · failed {}",
-            rollout_bar(c),
-            c.completed,
-            c.pending,
-            c.failed
+            "rollout · completed {} · pending {} · failed {}",
+            c.completed, c.pending, c.failed
         )
     }
 
@@ -208,6 +202,13 @@ impl Snapshot for ImageStatus {
     }
 }
 
+/// The bar's width on a line `width` columns wide: 24 when there is room,
+/// narrower (down to 10) so that a state line of about 48 columns fits
+/// beside it (the spinner, the time and the percentage take 19).
+fn bar_width(width: usize) -> usize {
+    width.saturating_sub(19 + 48).clamp(10, 24)
+}
+
 /// How a wait is shown.
 pub struct WaitView {
     bar: Option<ProgressBar>,
@@ -220,12 +221,14 @@ impl WaitView {
     /// was not turned off), NDJSON events on `ndjson` when given.
     pub fn new(bar: bool, ndjson: Option<Box<dyn Write + Send>>) -> Self {
         let bar = bar.then(|| {
-            let b = ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
+            let b =
+                ProgressBar::with_draw_target(Some(100), crate::output::layout::progress_target());
+            let style = ProgressStyle::with_template(&format!(
                 // wide_msg takes the rest of the line and is cut to fit, so
-                // the bar never wraps on a narrow terminal.
-                "{spinner} [{elapsed_precise}] {bar:24} {percent:>3}% {wide_msg}",
-            )
+                // the line never wraps; the bar gives the message room first.
+                "{{spinner}} [{{elapsed_precise}}] {{bar:{}}} {{percent:>3}}% {{wide_msg}}",
+                bar_width(crate::output::layout::stderr_width())
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             b.set_style(style);
             b.enable_steady_tick(Duration::from_millis(120));
@@ -296,6 +299,13 @@ mod tests {
             "taskIds": [1, 2, 3, 4]}),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_bar_narrows_to_leave_the_state_line_room() {
+        assert_eq!(bar_width(120), 24);
+        assert_eq!(bar_width(80), 13);
+        assert_eq!(bar_width(40), 10);
     }
 
     #[test]

@@ -97,6 +97,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         crate::dry_run::enable();
     }
     let client = build_client(&settings, clock.clone())?;
+    // Tables fit stdout's width; times are relative to this run's clock.
+    let view = output::layout::View::for_stdout(
+        settings.output.value == Some(OutputFormat::Wide),
+        clock.clone(),
+    );
+    output::layout::set(match sim {
+        Some(_) => view.scaled(SIM_SPEED),
+        None => view,
+    });
     let ctx = Ctx {
         client,
         format: settings.output.value.unwrap_or(OutputFormat::Json),

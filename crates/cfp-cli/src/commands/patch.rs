@@ -459,6 +459,41 @@ async fn drive(
     }
 }
 
+/// `cfp demo`'s one-command patch: the view and the summary `cfp patch`
+/// prints, the go-ahead given, the record in memory (the demo's simulator
+/// ends with it: there is nothing to resume).
+#[cfg(feature = "sim")]
+pub(crate) async fn run_in_memory(
+    ctx: &Ctx,
+    spec: PatchSpec,
+    url: UpdateUrl,
+) -> Result<(), CliError> {
+    let store = cfp_api::patch::MemoryStore::new();
+    let view = Arc::new(Mutex::new(View::new(ctx)));
+    let sink = view.clone();
+    let result = Patch::new(ctx.client.clone(), spec, store.clone())
+        .approval(Approval::Yes)
+        .update_url(url)
+        .wait_timeout(
+            ctx.settings
+                .wait_timeout
+                .value
+                .unwrap_or(crate::config::DEFAULT_WAIT_TIMEOUT),
+        )
+        .on_event(move |e| {
+            sink.lock().unwrap_or_else(PoisonError::into_inner).event(e);
+        })
+        .run()
+        .await;
+    view.lock().unwrap_or_else(PoisonError::into_inner).finish();
+    if let Some(r) = store.load().ok().flatten() {
+        ctx.print(&Summary::of(&r, std::path::Path::new("in memory"), ctx))?;
+    }
+    result
+        .map(drop)
+        .map_err(|e| patch_error(e, "cfp demo (the patch was in memory)"))
+}
+
 fn patch_error(e: PatchError, resume: &str) -> CliError {
     match e {
         PatchError::Refused { message, hint } => CliError::Usage { message, hint },
@@ -764,7 +799,9 @@ impl Table for Summary {
             out.push_str(&format!(
                 "  {:<9} {}\n",
                 s.stage.name(),
-                cfp_api::human_duration(Duration::from_secs(s.seconds.max(0).unsigned_abs()))
+                crate::output::layout::duration(Duration::from_secs(
+                    s.seconds.max(0).unsigned_abs()
+                ))
             ));
         }
         out.push_str(&format!(

@@ -33,11 +33,24 @@ pub fn print(
     }
     let mut out = std::io::stdout().lock();
     match format {
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Wide => {
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_header(["setting", "value", "source"]);
+            // The width cfp fits (80 on a terminal that reports 0 columns).
+            match crate::output::layout::stdout_width() {
+                Some(w) if format == OutputFormat::Table => {
+                    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                        .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+                    // A URL or a path is never wrapped: the sources give way.
+                    if let Some(c) = t.column_mut(1) {
+                        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+                    }
+                }
+                _ => {
+                    t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+                }
+            }
             for (k, v, o) in &rows {
                 t.add_row([*k, v.as_str(), o.as_str()]);
             }

@@ -2,6 +2,7 @@
 //! Results go to stdout; everything else goes to stderr.
 
 pub mod config_show;
+pub mod layout;
 pub(crate) mod table;
 
 use std::io::{self, Write};
@@ -15,7 +16,8 @@ pub use table::Table;
 /// Writes one result in the chosen format.
 ///
 /// `json` is indented (one document); `ndjson` is one compact line; `table`
-/// uses the value's [`Table`] rendering. The JSON of a vendor's answer is
+/// and `wide` use the value's [`Table`] rendering (fitted to the width of
+/// [`layout::current`]). The JSON of a vendor's answer is
 /// its own text, numbers and field order exactly as sent: it is indented,
 /// never re-encoded.
 pub fn print<T: Serialize + Table>(
@@ -34,7 +36,7 @@ pub fn print<T: Serialize + Table>(
             out.write_all(compact_json(&crate::shield::redact(&text)).as_bytes())?;
             writeln!(out)
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Wide => {
             let text = crate::shield::for_terminal(&value.table());
             out.write_all(text.as_bytes())?;
             if !text.ends_with('\n') {

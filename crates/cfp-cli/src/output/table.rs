@@ -1,13 +1,12 @@
 //! Tables and rollout bars.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
-
 use cfp_api::model::{
     DiffJob, DiffRejection, DiffStatus, ImageLock, ImageOptions, ImageStatus, InstallStatus, Job,
-    MachineCounts, ProfileSwitch, Task, TaskBatch, TaskTemplate, UnixTime, UpdateJob,
-    UploadJobDetails, VersionJob,
+    MachineCounts, ProfileSwitch, Task, TaskBatch, TaskTemplate, UpdateJob, UploadJobDetails,
+    VersionJob,
 };
+
+use super::layout::{Col, Grid, Value, key_values, text_width, when_cell, when_line};
 
 /// A rendering for people.
 pub trait Table {
@@ -17,61 +16,42 @@ pub trait Table {
 
 impl<T: Table> Table for cfp_api::Answer<T> {
     fn table(&self) -> String {
-        self.value().table()
+        // "3m ago" by the server's clock, which answered just now.
+        super::layout::at_server_date(self.server_date(), || self.value().table())
     }
 }
 
-fn grid(header: &[&str]) -> Grid {
-    let mut t = Grid::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.iter().map(Cell::new));
-    t
+fn text(v: impl ToString) -> Value {
+    Value::Text(v.to_string())
 }
 
-fn right(v: impl ToString) -> Cell {
-    Cell::new(v.to_string()).set_alignment(CellAlignment::Right)
-}
-
-/// A timestamp for people; `0` (the task API's "not yet") shows as `-`.
-fn when(t: UnixTime) -> String {
-    if t.is_unset() {
-        "-".into()
-    } else {
-        t.to_string()
-    }
-}
-
-fn key_values(rows: &[(&str, String)]) -> String {
-    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let mut s = String::new();
-    for (k, v) in rows {
-        s.push_str(&format!("{k:>width$}  {v}\n"));
-    }
-    s
-}
-
-const BAR_WIDTH: usize = 24;
+/// A rollout bar's width when there is room.
+pub(crate) const BAR_WIDTH: usize = 24;
 
 /// `██████████▒░░░`: completed, failed, pending, scaled to `BAR_WIDTH`.
 pub(crate) fn rollout_bar(c: MachineCounts) -> String {
+    bar_of(c, BAR_WIDTH)
+}
+
+/// A rollout bar `width` cells wide.
+pub(crate) fn bar_of(c: MachineCounts, width: usize) -> String {
     let total = c.total();
     if total == 0 {
-        return "·".repeat(BAR_WIDTH);
+        return "·".repeat(width);
     }
     let scale = |n: u64| -> usize {
-        let cells = u128::from(n) * BAR_WIDTH as u128 / u128::from(total);
-        usize::try_from(cells).unwrap_or(BAR_WIDTH)
+        let cells = u128::from(n) * width as u128 / u128::from(total);
+        usize::try_from(cells).unwrap_or(width)
     };
     let done = scale(c.completed);
     // A failed machine is never hidden by rounding: at least one cell.
     let failed = if c.failed > 0 {
-        scale(c.failed).max(1)
+        scale(c.failed).max(1).min(width)
     } else {
         0
     };
-    let done = done.min(BAR_WIDTH - failed);
-    let pending = BAR_WIDTH - done - failed;
+    let done = done.min(width - failed);
+    let pending = width - done - failed;
     format!(
         "{}{}{}",
         "█".repeat(done),
@@ -87,10 +67,13 @@ fn job_rows(label: &'static str, id: String, j: &impl Job) -> Vec<(&'static str,
         (label, id),
         ("state", j.state().to_string()),
         ("progress", format!("{}%", j.percent())),
-        ("created", when(f.created)),
-        ("started", f.started.map(when).unwrap_or_else(|| "-".into())),
-        ("eta", f.eta.map(when).unwrap_or_else(|| "-".into())),
-        ("updated", when(f.updated)),
+        ("created", when_line(f.created)),
+        (
+            "started",
+            f.started.map(when_line).unwrap_or_else(|| "-".into()),
+        ),
+        ("eta", f.eta.map(when_line).unwrap_or_else(|| "-".into())),
+        ("updated", when_line(f.updated)),
         ("failures", f.failures.to_string()),
     ];
     if let Some(e) = j.error_message() {
@@ -145,15 +128,15 @@ impl Table for InstallStatus {
         if self.installs.is_empty() {
             return "no install in progress\n".into();
         }
-        let mut t = grid(&[
-            "install job",
-            "version",
-            "machine",
-            "location",
-            "state",
-            "%",
-            "install at",
-            "restart",
+        let mut t = Grid::new([
+            Col::keep("install job").right(),
+            Col::keep("version").right(),
+            Col::text("machine"),
+            Col::text("location").drop(2),
+            Col::text("state"),
+            Col::keep("%").right(),
+            Col::keep("install at").drop(1),
+            Col::keep("restart").drop(3),
         ]);
         let dash = || "-".to_owned();
         for j in &self.installs {
@@ -165,26 +148,26 @@ impl Table for InstallStatus {
                     other => other.to_string(),
                 })
                 .unwrap_or_else(dash);
-            t.add_row(vec![
-                right(j.job_id),
-                right(
+            t.row(vec![
+                text(j.job_id),
+                text(
                     j.target_version_id
                         .map(|v| v.to_string())
                         .unwrap_or_else(dash),
                 ),
-                Cell::new(j.machine_text().unwrap_or_else(dash)),
-                Cell::new(location),
-                Cell::new(j.state().to_string()),
-                right(j.percent()),
-                Cell::new(j.install_at.map(when).unwrap_or_else(dash)),
-                Cell::new(match j.restarts() {
+                text(j.machine_text().unwrap_or_else(dash)),
+                text(location),
+                text(j.state()),
+                text(j.percent()),
+                text(j.install_at.map(when_cell).unwrap_or_else(dash)),
+                text(match j.restarts() {
                     Some(true) => "yes",
                     Some(false) => "no",
                     None => "-",
                 }),
             ]);
         }
-        t.to_string()
+        t.render()
     }
 }
 
@@ -218,31 +201,35 @@ impl Table for ImageOptions {
         }
         let name = |n: &Option<String>| n.clone().unwrap_or_else(|| "-".into());
         let id = |i: Option<String>| i.unwrap_or_else(|| "-".into());
-        let mut games = grid(&["game", "name"]);
+        let mut games = Grid::new([Col::keep("game").right(), Col::text("name")]);
         for g in &self.games {
-            games.add_row(vec![
-                right(id(g.game_id.map(|v| v.to_string()))),
-                Cell::new(name(&g.name)),
+            games.row(vec![
+                text(id(g.game_id.map(|v| v.to_string()))),
+                text(name(&g.name)),
             ]);
         }
-        let mut images = grid(&["image", "name", "game version"]);
+        let mut images = Grid::new([
+            Col::keep("image").right(),
+            Col::text("name"),
+            Col::keep("game version").right(),
+        ]);
         for i in &self.images {
             let version = match &i.game_version_id {
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(other) => other.to_string(),
                 None => "-".into(),
             };
-            images.add_row(vec![
-                right(id(i.image_id.map(|v| v.to_string()))),
-                Cell::new(name(&i.name)),
-                right(version),
+            images.row(vec![
+                text(id(i.image_id.map(|v| v.to_string()))),
+                text(name(&i.name)),
+                text(version),
             ]);
         }
-        let mut machines = grid(&["reference machine", "name"]);
+        let mut machines = Grid::new([Col::keep("reference machine").right(), Col::text("name")]);
         for m in &self.machines {
-            machines.add_row(vec![
-                right(id(m.machine_id.map(|v| v.to_string()))),
-                Cell::new(name(&m.name)),
+            machines.row(vec![
+                text(id(m.machine_id.map(|v| v.to_string()))),
+                text(name(&m.name)),
             ]);
         }
         for (t, empty) in [
@@ -251,7 +238,7 @@ impl Table for ImageOptions {
             (machines, self.machines.is_empty()),
         ] {
             if !empty {
-                out.push_str(&t.to_string());
+                out.push_str(&t.render());
                 out.push('\n');
             }
         }
@@ -367,50 +354,62 @@ fn bytes(n: u64) -> String {
 impl Table for ImageStatus {
     fn table(&self) -> String {
         let c = self.counts();
-        let mut s = format!(
-            "rollout  {}  {}%  completed {} · pending {} · failed {}  {}\n",
-            rollout_bar(c),
+        let counts = format!(
+            "{}%  completed {} · pending {} · failed {}  {}",
             c.percent_completed(),
             c.completed,
             c.pending,
             c.failed,
             if c.is_ready() { "READY" } else { "in progress" }
         );
+        // The bar gives way first, then goes; the counts continue on the
+        // next line rather than run past the width.
+        let width = super::layout::current().width;
+        let room = width.map_or(BAR_WIDTH, |w| w.saturating_sub(text_width(&counts) + 13));
+        let mut s = if room >= 8 {
+            format!("rollout  {}  {counts}\n", bar_of(c, room.min(BAR_WIDTH)))
+        } else if width.is_none_or(|w| text_width(&counts) + 9 <= w) {
+            format!("rollout  {counts}\n")
+        } else {
+            let lines = super::layout::fill(&counts, width.unwrap_or(80).saturating_sub(9));
+            format!("rollout  {}\n", lines.join("\n         "))
+        };
         if let Some(fleets) = &self.fleets {
-            let mut t = grid(&[
-                "fleet",
-                "region",
-                "rollout",
-                "%",
-                "completed",
-                "pending",
-                "failed",
+            let mut t = Grid::new([
+                Col::keep("fleet"),
+                Col::text("region"),
+                // On a narrow terminal the % goes first, then the bars.
+                Col::bar("rollout").drop(1),
+                Col::keep("%").right().drop(2),
+                Col::keep("completed").right(),
+                Col::keep("pending").right(),
+                Col::keep("failed").right(),
             ]);
             for (fleet_id, fleet) in fleets {
                 let fc = fleet.counts();
-                t.add_row(vec![
-                    Cell::new(fleet_id),
-                    Cell::new("(all)"),
-                    Cell::new(rollout_bar(fc)),
-                    right(fc.percent_completed()),
-                    right(fc.completed),
-                    right(fc.pending),
-                    right(fc.failed),
+                t.row(vec![
+                    text(fleet_id),
+                    text("(all)"),
+                    Value::Bar(fc),
+                    text(fc.percent_completed()),
+                    text(fc.completed),
+                    text(fc.pending),
+                    text(fc.failed),
                 ]);
                 for (region_id, region) in fleet.regions.iter() {
                     let rc = region.counts();
-                    t.add_row(vec![
-                        Cell::new(""),
-                        Cell::new(format!("{region_id} {}", region.name)),
-                        Cell::new(rollout_bar(rc)),
-                        right(rc.percent_completed()),
-                        right(rc.completed),
-                        right(rc.pending),
-                        right(rc.failed),
+                    t.row(vec![
+                        text(""),
+                        text(format!("{region_id} {}", region.name)),
+                        Value::Bar(rc),
+                        text(rc.percent_completed()),
+                        text(rc.completed),
+                        text(rc.pending),
+                        text(rc.failed),
                     ]);
                 }
             }
-            s.push_str(&t.to_string());
+            s.push_str(&t.render());
             s.push_str("\n█ completed  ▒ failed  ░ pending\n");
         }
         s
@@ -419,50 +418,64 @@ impl Table for ImageStatus {
 
 impl Table for Vec<TaskTemplate> {
     fn table(&self) -> String {
-        let mut t = grid(&["id", "name", "description", "required params"]);
+        let mut t = Grid::new([
+            Col::keep("id").right(),
+            Col::text("name"),
+            Col::text("description").drop(1),
+            Col::text("required params"),
+        ]);
         for tpl in self {
-            t.add_row(vec![
-                right(tpl.id),
-                Cell::new(&tpl.name),
-                Cell::new(&tpl.description),
-                Cell::new(tpl.required_params().join(", ")),
+            t.row(vec![
+                text(tpl.id),
+                text(&tpl.name),
+                text(&tpl.description),
+                text(tpl.required_params().join(", ")),
             ]);
         }
-        t.to_string()
+        t.render()
     }
 }
 
-fn task_row(task: &Task) -> Vec<Cell> {
+fn task_row(task: &Task) -> Vec<Value> {
     vec![
-        right(task.id),
-        Cell::new(&task.name),
-        right(task.batch_id),
-        right(task.entity_id),
-        Cell::new(task.result_code.to_string()),
-        Cell::new(when(task.execute_at)),
-        Cell::new(when(task.finished_at)),
-        Cell::new(&task.result_text),
+        text(task.id),
+        text(&task.name),
+        text(task.batch_id),
+        text(task.entity_id),
+        text(task.result_code),
+        text(when_cell(task.execute_at)),
+        text(when_cell(task.finished_at)),
+        text(&task.result_text),
+        text(task.category_id.id()),
+        text(task.current_action_idx),
+        text(when_cell(task.last_activity_at)),
     ]
 }
 
-const TASK_HEADER: [&str; 8] = [
-    "id",
-    "name",
-    "batch",
-    "entity",
-    "result",
-    "execute at",
-    "finished",
-    "text",
+/// The task table's columns: on a narrow terminal the execute time goes
+/// first, then the batch, the entity, the finish time; `-o wide` adds the
+/// category, the current action and the last activity.
+const TASK_COLUMNS: [Col; 11] = [
+    Col::keep("id").right(),
+    Col::text("name"),
+    Col::keep("batch").right().drop(4),
+    Col::keep("entity").right().drop(3),
+    Col::text("result"),
+    Col::keep("execute at").drop(5),
+    Col::keep("finished").drop(2),
+    Col::text("text").drop(1),
+    Col::keep("category").right().wide_only(),
+    Col::keep("action").right().wide_only(),
+    Col::keep("last activity").wide_only(),
 ];
 
 impl Table for Vec<Task> {
     fn table(&self) -> String {
-        let mut t = grid(&TASK_HEADER);
+        let mut t = Grid::new(TASK_COLUMNS);
         for task in self {
-            t.add_row(task_row(task));
+            t.row(task_row(task));
         }
-        t.to_string()
+        t.render()
     }
 }
 
@@ -477,54 +490,60 @@ impl Table for Task {
             ("result", self.result_code.to_string()),
             ("text", self.result_text.clone()),
             ("action", self.current_action_idx.to_string()),
-            ("execute at", when(self.execute_at)),
-            ("last activity", when(self.last_activity_at)),
-            ("finished", when(self.finished_at)),
+            ("execute at", when_line(self.execute_at)),
+            ("last activity", when_line(self.last_activity_at)),
+            ("finished", when_line(self.finished_at)),
         ])
     }
 }
 
-fn batch_row(b: &TaskBatch) -> Vec<Cell> {
+fn batch_row(b: &TaskBatch) -> Vec<Value> {
     vec![
-        right(b.id),
-        right(b.num_tasks),
-        right(b.num_tasks_ok),
-        right(b.num_tasks_failed),
-        right(b.num_tasks_cancelled),
-        right(format!("{}%", b.percent())),
-        Cell::new(when(b.created_at)),
-        Cell::new(when(b.execute_at)),
-        Cell::new(when(b.finished_at)),
+        text(b.id),
+        text(b.num_tasks),
+        text(b.num_tasks_ok),
+        text(b.num_tasks_failed),
+        text(b.num_tasks_cancelled),
+        text(format!("{}%", b.percent())),
+        text(when_cell(b.created_at)),
+        text(when_cell(b.execute_at)),
+        text(when_cell(b.finished_at)),
     ]
 }
 
-const BATCH_HEADER: [&str; 9] = [
-    "id",
-    "tasks",
-    "ok",
-    "failed",
-    "cancelled",
-    "ended",
-    "created",
-    "execute at",
-    "finished",
+/// The batch table's columns; on a narrow terminal the creation time goes
+/// first, then the cancelled count.
+const BATCH_COLUMNS: [Col; 9] = [
+    Col::keep("id").right(),
+    Col::keep("tasks").right(),
+    Col::keep("ok").right(),
+    Col::keep("failed").right(),
+    Col::keep("cancelled").right().drop(2),
+    Col::keep("ended").right(),
+    Col::keep("created").drop(3),
+    Col::keep("execute at").drop(1),
+    Col::keep("finished"),
 ];
 
 impl Table for Vec<TaskBatch> {
     fn table(&self) -> String {
-        let mut t = grid(&BATCH_HEADER);
+        let mut t = Grid::new(BATCH_COLUMNS);
         for b in self {
-            t.add_row(batch_row(b));
+            t.row(batch_row(b));
         }
-        t.to_string()
+        t.render()
     }
 }
 
 impl Table for TaskBatch {
     fn table(&self) -> String {
-        let mut t = grid(&BATCH_HEADER);
-        t.add_row(batch_row(self));
-        format!("{t}\ntasks: {}\n", id_list(&self.task_ids))
+        let mut t = Grid::new(BATCH_COLUMNS);
+        t.row(batch_row(self));
+        format!(
+            "{}\n{}",
+            t.render(),
+            key_values(&[("tasks", id_list(&self.task_ids))])
+        )
     }
 }
 
@@ -548,24 +567,24 @@ impl Table for UploadJobDetails {
         if self.existing_job_details.is_empty() {
             return "no upload jobs\n".into();
         }
-        let mut t = grid(&[
-            "long job",
-            "state",
-            "image uuid",
-            "offset (bytes)",
-            "upload url",
+        let mut t = Grid::new([
+            Col::keep("long job").drop(1),
+            Col::text("state"),
+            Col::keep("image uuid").drop(3),
+            Col::keep("offset (bytes)").right().drop(2),
+            Col::keep("upload url"),
         ]);
         let dash = || "-".to_owned();
         for j in &self.existing_job_details {
-            t.add_row(vec![
-                Cell::new(j.long_job_uuid.clone().unwrap_or_else(dash)),
-                Cell::new(j.long_job_state.clone().unwrap_or_else(dash)),
-                Cell::new(j.image_uuid.clone().unwrap_or_else(dash)),
-                right(j.offset.map(|o| o.to_string()).unwrap_or_else(dash)),
-                Cell::new(j.image_upload_url.clone().unwrap_or_else(dash)),
+            t.row(vec![
+                text(j.long_job_uuid.clone().unwrap_or_else(dash)),
+                text(j.long_job_state.clone().unwrap_or_else(dash)),
+                text(j.image_uuid.clone().unwrap_or_else(dash)),
+                text(j.offset.map(|o| o.to_string()).unwrap_or_else(dash)),
+                text(j.image_upload_url.clone().unwrap_or_else(dash)),
             ]);
         }
-        t.to_string()
+        t.render()
     }
 }
 
@@ -616,5 +635,27 @@ mod tests {
         assert!(text.contains("1 Europe"), "{text}");
         assert!(text.contains("in progress"), "{text}");
         assert!(text.contains("83"), "{text}");
+    }
+
+    #[test]
+    fn image_status_fits_any_width_down_to_60() {
+        let status: ImageStatus = serde_json::from_str(
+            r#"{"fleets": {"1": {"regions": {"2": {"name": "North America East",
+            "pending_machines": 1, "completed_machines": 1, "failed_machines": 1}},
+            "pending_machines": 1, "completed_machines": 1, "failed_machines": 1}},
+            "pending_machines": 1, "completed_machines": 1, "failed_machines": 1}"#,
+        )
+        .unwrap();
+        for width in [60, 70, 80, 120] {
+            let view = super::super::layout::View {
+                width: Some(width),
+                ..Default::default()
+            };
+            let text = super::super::layout::scoped(view, || status.table());
+            for line in text.lines() {
+                assert!(text_width(line) <= width, "{width}: {line}\n{text}");
+            }
+            assert!(text.contains("failed 1"), "{text}");
+        }
     }
 }

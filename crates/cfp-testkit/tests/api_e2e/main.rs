@@ -17,6 +17,7 @@ mod api_support;
 mod faults;
 mod operations;
 mod patch;
+mod patch_waiters;
 mod pause_resume;
 mod redirects;
 mod tls;

@@ -746,6 +746,7 @@ mod tests {
             wait_timeout: None,
             verbose: 0,
             no_progress: false,
+            jq: None,
         }
     }
 

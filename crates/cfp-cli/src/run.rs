@@ -86,9 +86,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         clock,
         sim,
     };
+    let verbose = cli.global.verbose > 0;
     let result = commands::run(&ctx, cli.command).await;
     if let Some(sim) = ctx.sim {
         sim.shutdown().await;
     }
-    result
+    result.map_err(|e| e.for_people(&ctx.settings, verbose))
 }

@@ -186,3 +186,232 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
         assert_eq!(stderr(&out), "", "{args:?}: no Broken pipe error");
     }
 }
+
+/// The `cfp: error:` line of a run.
+fn error_line(out: &std::process::Output) -> String {
+    stderr(out)
+        .lines()
+        .find(|l| l.starts_with("cfp: error: "))
+        .unwrap_or_else(|| panic!("no error line:\n{}", stderr(out)))
+        .to_owned()
+}
+
+#[test]
+fn errors_lead_with_the_resource_and_its_id() {
+    let sim = Sim::fast();
+    for (args, said, exit) in [
+        (
+            &["task", "get", "12"][..],
+            "cfp: error: task 12 not found",
+            4,
+        ),
+        (
+            &["task", "cancel", "77"],
+            "cfp: error: task 77 not found",
+            4,
+        ),
+        (&["task", "pause", "77"], "cfp: error: task 77 not found", 4),
+        (&["batch", "get", "9"], "cfp: error: batch 9 not found", 4),
+        (
+            &["batch", "get", "9", "--wait"],
+            "cfp: error: batch 9 not found",
+            4,
+        ),
+        (
+            &["imagediff", "status", "218596"],
+            "cfp: error: diff 218596 not found",
+            4,
+        ),
+        (
+            &["image", "status", "99"],
+            "cfp: error: image 99 not found",
+            4,
+        ),
+        // An unknown template is not found, as an unknown task is.
+        (
+            &["task", "create", "--template", "99", "--instance", "1"],
+            "cfp: error: task template 99 does not exist",
+            4,
+        ),
+    ] {
+        let out = run(sim.cfp().args(args));
+        assert_eq!(code(&out), exit, "{args:?}: {}", stderr(&out));
+        assert_eq!(error_line(&out), said, "{args:?}");
+    }
+    let out = run(sim
+        .cfp()
+        .args(["task", "create", "--template", "99", "--instance", "1"]));
+    assert!(stderr(&out).contains("cfp: hint: see the templates with `cfp task templates`"));
+    // The operation id and the raw error only at -v.
+    let out = run(sim.cfp().args(["task", "get", "12"]));
+    assert!(!stderr(&out).contains("getTask"), "{}", stderr(&out));
+    let out = run(sim.cfp().args(["-v", "task", "get", "12"]));
+    let line = error_line(&out);
+    assert!(
+        line.starts_with("cfp: error: task 12 not found ["),
+        "{line}"
+    );
+    assert!(line.contains("getTask: "), "{line}");
+}
+
+#[test]
+fn a_locked_image_leads_with_the_image_and_names_the_commands_that_unlock_it() {
+    let sim = Sim::fast();
+    let out = run(sim
+        .cfp()
+        .args(["imagediff", "create", "--image", "3", "--machine", "4"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        error_line(&out),
+        "cfp: error: image 3 is locked by diff 218590"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("`cfp imagediff status --asid 1 218590`")
+            && err.contains("`cfp imagediff reject --asid 1 218590`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_connection_names_the_url_and_where_it_came_from() {
+    let sim = Sim::fast();
+    // A port nothing listens on: bind one, then let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = run(sim.cfp().env("CFP_TASK_URL", &url).args(["task", "list"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let line = error_line(&out);
+    assert!(
+        line.starts_with(&format!(
+            "cfp: error: cannot connect to {url}: connection refused"
+        )),
+        "{line}"
+    );
+    assert!(line.contains("from environment CFP_TASK_URL"), "{line}");
+    assert!(stderr(&out).contains("cfp config show"), "{}", stderr(&out));
+
+    // From a profile: the profile says so.
+    let config = sim.config_dir.path().join("refused.toml");
+    std::fs::write(
+        &config,
+        format!("[profiles.lab]\ntask_url = \"{url}\"\ntask_token = \"x\"\n"),
+    )
+    .unwrap();
+    let out = run(sim
+        .cfp()
+        .env("CFP_CONFIG", &config)
+        .env_remove("CFP_TASK_URL")
+        .env_remove("CFP_TASK_TOKEN")
+        .args(["--profile", "lab", "task", "list"]));
+    let line = error_line(&out);
+    assert!(line.contains("connection refused"), "{line}");
+    assert!(line.contains("from profile \"lab\""), "{line}");
+}
+
+#[test]
+fn https_against_a_plain_http_server_says_so() {
+    let sim = Sim::fast();
+    let plain = sim.sim().base_url();
+    assert!(plain.starts_with("http://"), "{plain}");
+    let https = plain.replacen("http://", "https://", 1);
+    let out = run(sim.cfp().env("CFP_TASK_URL", &https).args(["task", "list"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let line = error_line(&out);
+    assert!(
+        line.contains(&format!(
+            "{} answered in plain HTTP, not HTTPS",
+            https.trim_end_matches('/')
+        )),
+        "{line}"
+    );
+    assert!(line.contains("CFP_TASK_URL"), "{line}");
+    assert!(
+        !stderr(&out).contains("InvalidContentType"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("http://"),
+        "the hint says what to use"
+    );
+}
+
+#[test]
+fn a_time_cfp_cannot_read_gets_examples() {
+    let sim = Sim::fast();
+    let before = sim.requests();
+    let out = run(sim.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--instance",
+        "1",
+        "--at",
+        "tomorrow",
+    ]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"tomorrow\" is not a time cfp understands"),
+        "{err}"
+    );
+    for example in ["+30m", "+2h", "2030-01-01T03:00:00Z"] {
+        assert!(err.contains(example), "{example}: {err}");
+    }
+    assert!(!err.contains("four digit"), "no parser internals: {err}");
+    assert_eq!(sim.requests(), before);
+}
+
+#[test]
+fn a_failed_task_is_said_once_and_counts_are_singular_when_one() {
+    let sim = Sim::fast();
+    // Game server 101 of the default world is offline: its task ends 126.
+    let out = run(sim.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--instance",
+        "101",
+        "--instance",
+        "5",
+        "--wait",
+    ]));
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("1 failed and 0 cancelled of 2 tasks"), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("on game server 101"))
+        .unwrap_or_else(|| panic!("no line for the failed task:\n{err}"));
+    assert_eq!(
+        line.trim(),
+        format!(
+            "{} on game server 101: done with error (126) — application instance 101 is offline",
+            line.trim().split(" on ").next().unwrap()
+        )
+    );
+    assert_eq!(line.matches("with error").count(), 1, "{line}");
+
+    let out = run(sim.cfp().args([
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--instance",
+        "101",
+        "--wait",
+    ]));
+    assert_eq!(code(&out), 5);
+    assert!(
+        stderr(&out).contains("1 failed and 0 cancelled of 1 task\n"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -121,22 +121,32 @@ pub(super) async fn run(ctx: &Ctx, c: TaskCommand) -> Result<(), CliError> {
     match c {
         TaskCommand::Templates => ctx.print(&client.list_task_templates().send().await?),
         TaskCommand::List => ctx.print(&client.list_tasks().send().await?),
-        TaskCommand::Get { task } => ctx.print(&client.get_task(task).send().await?),
-        TaskCommand::Pause { task } => {
-            let t = client
-                .pause_task(task)
+        TaskCommand::Get { task } => ctx.print(
+            &client
+                .get_task(task)
+                .send()
                 .await
-                .map_err(|e| toggle_unknown(ctx, e, "pause", task))?;
+                .map_err(CliError::about(format!("task {task}")))?,
+        ),
+        TaskCommand::Pause { task } => {
+            let t = client.pause_task(task).await.map_err(|e| {
+                toggle_unknown(ctx, e, "pause", task).with_subject(format!("task {task}"))
+            })?;
             ctx.print(&t)
         }
         TaskCommand::Resume { task } => {
-            let t = client
-                .resume_task(task)
-                .await
-                .map_err(|e| toggle_unknown(ctx, e, "resume", task))?;
+            let t = client.resume_task(task).await.map_err(|e| {
+                toggle_unknown(ctx, e, "resume", task).with_subject(format!("task {task}"))
+            })?;
             ctx.print(&t)
         }
-        TaskCommand::Cancel { task } => ctx.print(&client.cancel_task(task).send().await?),
+        TaskCommand::Cancel { task } => ctx.print(
+            &client
+                .cancel_task(task)
+                .send()
+                .await
+                .map_err(CliError::about(format!("task {task}")))?,
+        ),
         TaskCommand::Create(args) => create_batch(ctx, args).await,
     }
 }

@@ -97,7 +97,7 @@ async fn failed_tasks_of(client: &Client, batch: &TaskBatch) -> Vec<String> {
         .collect();
     if wanted > lines.len() {
         lines.push(format!(
-            "… and {} more (cfp task list -o json | jq '.[] | select(.batchId == {})')",
+            "… and {} more (cfp task list --jq '.[] | select(.batchId == {})')",
             wanted - lines.len(),
             batch.id
         ));

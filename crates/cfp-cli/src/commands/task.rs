@@ -20,7 +20,8 @@ pub enum TaskCommand {
 
     /// List the last 100 tasks you created
     #[command(
-        after_help = "Example:\n  cfp task list -o json | jq '.[] | select(.resultCode == 126)'"
+        after_help = "Examples:\n  cfp task list --jq '.[] | select(.resultCode == 126)'\n  \
+                      cfp task list -o ndjson"
     )]
     #[doc(alias = "listTasks")]
     List,

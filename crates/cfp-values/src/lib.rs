@@ -81,8 +81,8 @@ impl FromStr for At {
             ));
         }
         Timestamp::from_str(s).map(At::Absolute).map_err(|e| {
-            const FORMS: &str = "give a relative time (+30m, +2h, +1d) or a date and \
-                                 time with its offset (2030-01-01T03:00:00Z, \
+            const FORMS: &str = "give a relative time (+30m, +2h, +1d) or an RFC 3339 \
+                                 date and time with its offset (2030-01-01T03:00:00Z, \
                                  2030-01-01T05:00:00+02:00)";
             if !s.starts_with(|c: char| c.is_ascii_digit()) {
                 // A word ("tomorrow", "now"): jiff's detail would only
@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(
             e,
             "\"tomorrow\" is not a time cfp understands: give a relative time (+30m, +2h, \
-             +1d) or a date and time with its offset (2030-01-01T03:00:00Z, \
+             +1d) or an RFC 3339 date and time with its offset (2030-01-01T03:00:00Z, \
              2030-01-01T05:00:00+02:00)"
         );
         let e = "2030-13-01T00:00:00Z".parse::<At>().unwrap_err();

@@ -167,6 +167,21 @@ impl CliError {
                 error,
                 hint,
             } => (*error, Some(subject), hint),
+            // Already led by what was asked; the operation id only at -v.
+            Self::MayHaveBeenCarriedOut { what, hint, error } if !verbose => {
+                let full = error.to_string();
+                let rest = error
+                    .operation()
+                    .and_then(|op| full.strip_prefix(&format!("{op}: ")))
+                    .unwrap_or(&full);
+                return Self::Said {
+                    message: format!(
+                        "{what} may have been carried out: no readable answer came back ({rest})"
+                    ),
+                    hint: Some(hint),
+                    exit: Exit::Other,
+                };
+            }
             other => return other,
         };
         let (mut message, own_hint) = describe(&error, subject.as_deref(), settings);
@@ -556,6 +571,138 @@ mod tests {
         assert_eq!(image_lock(&e), None);
         let e = envelope(OperationId::CreateImageDiff, "image locked by diffid: soon");
         assert_eq!(image_lock(&e), None);
+    }
+
+    /// Settings from `vars` and an empty config file (never the user's).
+    fn settings(vars: &[(&str, &str)]) -> (tempfile::TempDir, Settings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "").unwrap();
+        let mut all: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        all.push(("CFP_CONFIG".into(), path.display().to_string()));
+        let env = |k: &str| all.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let global = crate::cli::Global {
+            output: None,
+            profile: None,
+            sim: false,
+            timeout: None,
+            wait_timeout: None,
+            verbose: 0,
+            no_progress: false,
+            jq: None,
+        };
+        let (s, _) = Settings::resolve(&global, None, &env, false).unwrap();
+        (dir, s)
+    }
+
+    fn task_error(op: OperationId, status: u16, message: &str) -> ApiError {
+        ApiError::Service {
+            operation: op,
+            status,
+            error: ServiceError::Task(cfp_api::model::TaskApiError {
+                error_code: 10001,
+                error_message: message.into(),
+                ..Default::default()
+            }),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn operations_read_as_words() {
+        assert_eq!(words(OperationId::GetTaskBatch), ["get", "task", "batch"]);
+        assert_eq!(resource_of(OperationId::GetTaskBatch), "task batch");
+        assert_eq!(
+            lowercase_first("Task template 9 does not exist"),
+            "task template 9 does not exist"
+        );
+        assert_eq!(lowercase_first("HTTP said no"), "HTTP said no");
+    }
+
+    #[test]
+    fn people_read_the_resource_first_and_the_operation_only_at_v() {
+        let (_dir, s) = settings(&[]);
+        let e = CliError::Api(task_error(
+            OperationId::GetTaskBatch,
+            404,
+            "Entity not found",
+        ));
+        let said = e.for_people(&s, false);
+        assert_eq!(said.to_string(), "task batch not found");
+        assert_eq!(said.exit(), Exit::NotFound);
+        let e = CliError::about("batch 9")(task_error(
+            OperationId::GetTaskBatch,
+            404,
+            "Entity not found",
+        ));
+        let said = e.for_people(&s, true);
+        assert_eq!(
+            said.to_string(),
+            "batch 9 not found [getTaskBatch: Entity not found (task api error 10001) (http 404)]"
+        );
+        let lost = || {
+            CliError::outcome_unknown(
+                task_error(OperationId::CreateTaskBatch, 502, "bad gateway"),
+                "task create (template 1)".into(),
+                CliError::check_with("cfp batch list"),
+            )
+        };
+        let said = lost().for_people(&s, false);
+        assert!(
+            said.to_string()
+                .starts_with("task create (template 1) may have been carried out"),
+            "{said}"
+        );
+        assert!(!said.to_string().contains("createTaskBatch"), "{said}");
+        assert_eq!(said.exit(), Exit::Other);
+        assert!(said.hint().unwrap().contains("`cfp batch list`"));
+        assert!(
+            lost()
+                .for_people(&s, true)
+                .to_string()
+                .contains("createTaskBatch")
+        );
+    }
+
+    #[test]
+    fn a_refused_connection_says_the_url_and_its_origin() {
+        let (_dir, s) = settings(&[("CFP_TASK_URL", "http://127.0.0.1:9")]);
+        let refused = |op| {
+            CliError::Api(ApiError::Transport {
+                operation: op,
+                source: cfp_api::TransportError::connect(
+                    "tcp connect error: Connection refused (os error 111)",
+                ),
+            })
+        };
+        let said = refused(OperationId::ListTasks).for_people(&s, false);
+        assert_eq!(
+            said.to_string(),
+            "cannot connect to http://127.0.0.1:9: connection refused (the task url, from \
+             environment CFP_TASK_URL)"
+        );
+        let said = refused(OperationId::GetImageStatus).for_people(&s, false);
+        assert!(
+            said.to_string()
+                .ends_with("connection refused (the default clanforge url)"),
+            "{said}"
+        );
+        let tls = CliError::Api(ApiError::Transport {
+            operation: OperationId::ListTasks,
+            source: cfp_api::TransportError::connect(
+                "client error (Connect): received corrupt message of type InvalidContentType",
+            ),
+        });
+        let said = tls.for_people(&s, false);
+        assert!(
+            said.to_string()
+                .starts_with("http://127.0.0.1:9 answered in plain HTTP, not HTTPS"),
+            "{said}"
+        );
+        assert!(said.hint().unwrap().contains("http://"));
     }
 
     #[test]

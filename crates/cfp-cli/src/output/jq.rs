@@ -33,9 +33,12 @@ fn compile(code: &str) -> Result<Filter, String> {
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
         .chain(jaq_json::defs());
+    // Not `env`: the environment holds credentials (an update URL with its
+    // storage keys, say) that cfp never prints.
     let funs = jaq_core::funs()
         .chain(jaq_std::funs())
-        .chain(jaq_json::funs());
+        .chain(jaq_json::funs())
+        .filter(|(name, _, _)| *name != "env");
     let arena = Arena::default();
     let modules = Loader::new(defs)
         .load(&arena, File { code, path: () })
@@ -161,6 +164,10 @@ mod tests {
         assert!(e.contains("expected"), "{e}");
         let e = compile("nosuchfilter").err().unwrap_or_default();
         assert!(e.contains("undefined filter `nosuchfilter`"), "{e}");
+        let e = compile("env").err().unwrap_or_default();
+        assert!(e.contains("undefined filter `env`"), "no environment: {e}");
+        let e = compile("$ENV").err().unwrap_or_default();
+        assert!(e.contains("undefined"), "no environment: {e}");
     }
 
     #[test]

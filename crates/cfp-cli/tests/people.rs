@@ -415,3 +415,42 @@ fn a_failed_task_is_said_once_and_counts_are_singular_when_one() {
         stderr(&out)
     );
 }
+
+#[test]
+fn ndjson_install_status_prints_one_install_per_line() {
+    let sim = Sim::start(cfp_testkit::ClockMode::Manual);
+    // A new diff of image 1, which rolls out on fleets 1 and 2, complete
+    // after at most 160 s; then a version of it.
+    let out = run(sim
+        .cfp()
+        .args(["imagediff", "create", "--image", "1", "--machine", "2"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let diff = stdout_json(&out)["diffid"].to_string();
+    sim.sim()
+        .clock()
+        .advance(std::time::Duration::from_secs(200));
+    let out = run(sim
+        .cfp()
+        .args(["imageversion", "create", "--diff", &diff, "--restart"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The version builds (20–40 s), then installs on the image's machines.
+    sim.sim()
+        .clock()
+        .advance(std::time::Duration::from_secs(45));
+    let out = run(sim.cfp().args(["imageinstall", "status", "-o", "ndjson"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let installs = ndjson_lines(&out);
+    assert!(!installs.is_empty(), "{}", stdout(&out));
+    assert!(
+        installs
+            .iter()
+            .all(|i| i.is_object() && i.get("installs").is_none()),
+        "{}",
+        stdout(&out)
+    );
+    let json = run(sim.cfp().args(["imageinstall", "status", "-o", "json"]));
+    assert_eq!(
+        stdout_json(&json)["installs"].as_array().map(Vec::len),
+        Some(installs.len())
+    );
+}

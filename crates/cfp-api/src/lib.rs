@@ -118,3 +118,23 @@ pub use cfp_transport::{
     RecordedRequest, Redactor, ReqwestTransport, RetryPolicy, SeededRandom, ThreadRandom, Timeouts,
     TokioClock, Transport, TransportError, TransportErrorKind, human_duration,
 };
+
+/// `n noun`, the noun in the plural unless `n` is one: `1 machine`,
+/// `2 machines`, `0 machines`.
+pub(crate) fn count<N: core::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(super::count(1u32, "machine"), "1 machine");
+        assert_eq!(super::count(0u64, "task"), "0 tasks");
+        assert_eq!(super::count(2usize, "server"), "2 servers");
+    }
+}

@@ -405,7 +405,7 @@ async fn a_rollout_is_ready_when_nothing_is_pending() {
     assert!(e.is_unsuccessful());
     assert_eq!(
         e.to_string(),
-        "the rollout of image 22 ended unsuccessfully: 1 machines failed to install the image"
+        "the rollout of image 22 ended unsuccessfully: 1 machine failed to install the image"
     );
     assert_eq!(
         rig.mock.requests()[0].query_pairs(),

@@ -77,6 +77,12 @@ pub struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Filter the JSON result with a jq expression (run in-process; no jq
+    /// needed) and print each value it yields on its own line as compact
+    /// JSON. Implies JSON: -o is ignored, and no progress events are printed
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
+
     /// No progress bar while waiting (it is also off when stderr is not a terminal)
     #[arg(long, global = true)]
     pub no_progress: bool,

@@ -786,6 +786,7 @@ mod tests {
             verbose: 0,
             no_progress: false,
             dry_run: false,
+            jq: None,
         }
     }
 

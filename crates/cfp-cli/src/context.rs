@@ -31,10 +31,31 @@ pub struct Ctx {
 impl Ctx {
     /// Prints a result on stdout in the chosen format.
     pub fn print<T: Serialize + Table>(&self, value: &T) -> Result<(), CliError> {
+        self.print_list(value, None)
+    }
+
+    /// Prints a list result: with `-o ndjson`, one item per line (the
+    /// answer's array, or its field `items`); else as [`Ctx::print`].
+    /// Under `--jq`, either prints what the filter yields.
+    pub fn print_list<T: Serialize + Table>(
+        &self,
+        value: &T,
+        items: Option<&str>,
+    ) -> Result<(), CliError> {
         // Rust's stdout flushes at every newline: buffer the document so a
         // pretty-printed answer is one write, not one per line.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        output::print(&mut out, self.format, value)?;
+        if let Some(code) = output::jq::active() {
+            let text = serde_json::to_string(value).map_err(std::io::Error::other)?;
+            output::jq::write(&mut out, code, &crate::shield::redact(&text)).map_err(
+                |e| match e {
+                    output::jq::JqError::Filter(e) => CliError::Other(format!("--jq: {e}")),
+                    output::jq::JqError::Io(e) => CliError::Io(e),
+                },
+            )?;
+        } else {
+            output::print_list(&mut out, self.format, value, items)?;
+        }
         out.flush()?;
         Ok(())
     }

@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use cfp_api::model::{DiffId, ImageLock, OperationId, UpdateId};
+use cfp_api::model::{DiffId, ImageLock, OperationId, Surface, UpdateId};
 use cfp_api::{Error as ApiError, ServiceError};
+
+use crate::config::{Origin, Settings};
 
 /// Exit codes of the CLI contract (the README and `docs/cli.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,24 @@ pub enum CliError {
         error: Box<ApiError>,
         /// What to do next.
         hint: String,
+    },
+    /// An API call about a resource the command names (`task 12`), so the
+    /// message can lead with it.
+    ApiAbout {
+        /// The resource and its id, e.g. `task 12`.
+        subject: String,
+        /// The call's error.
+        error: Box<ApiError>,
+        /// What to do next, if the command knows.
+        hint: Option<String>,
+    },
+    /// An API error said for people ([`CliError::for_people`]): the
+    /// resource first, the URL and its origin for a connection, the
+    /// operation id only at `-v`.
+    Said {
+        message: String,
+        hint: Option<String>,
+        exit: Exit,
     },
     /// A call that changes something got no answer that could be read (a
     /// reset, a timeout, a cut or undecodable body, a 502 or 504): it may
@@ -112,6 +132,75 @@ impl CliError {
         }
     }
 
+    /// `error` about `subject` (`task 12`), for `map_err`.
+    pub fn about(subject: impl Into<String>) -> impl FnOnce(ApiError) -> CliError {
+        let subject = subject.into();
+        move |error| Self::ApiAbout {
+            subject,
+            error: Box::new(error),
+            hint: None,
+        }
+    }
+
+    /// This error about `subject` (`batch 9`), if it is a plain API error.
+    pub fn with_subject(self, subject: impl Into<String>) -> Self {
+        match self {
+            Self::Api(error) => Self::ApiAbout {
+                subject: subject.into(),
+                error: Box::new(error),
+                hint: None,
+            },
+            Self::ApiWithHint { error, hint } => Self::ApiAbout {
+                subject: subject.into(),
+                error,
+                hint: Some(hint),
+            },
+            other => other,
+        }
+    }
+
+    /// API errors said for people: the resource and its id first (`task 12
+    /// not found`), a refused connection with its URL and where the URL
+    /// came from, https against a plain-http server in words; the
+    /// operation id and the raw error only when `verbose` (`-v`). Other
+    /// errors are returned as they are.
+    pub fn for_people(self, settings: &Settings, verbose: bool) -> Self {
+        let (error, subject, hint) = match self {
+            Self::Api(e) => (e, None, None),
+            Self::ApiWithHint { error, hint } => (*error, None, Some(hint)),
+            Self::ApiAbout {
+                subject,
+                error,
+                hint,
+            } => (*error, Some(subject), hint),
+            // Already led by what was asked; the operation id only at -v.
+            Self::MayHaveBeenCarriedOut { what, hint, error } if !verbose => {
+                let full = error.to_string();
+                let rest = error
+                    .operation()
+                    .and_then(|op| full.strip_prefix(&format!("{op}: ")))
+                    .unwrap_or(&full);
+                return Self::Said {
+                    message: format!(
+                        "{what} may have been carried out: no readable answer came back ({rest})"
+                    ),
+                    hint: Some(hint),
+                    exit: Exit::Other,
+                };
+            }
+            other => return other,
+        };
+        let (mut message, own_hint) = describe(&error, subject.as_deref(), settings);
+        if verbose && error.operation().is_some() {
+            message = format!("{message} [{error}]");
+        }
+        Self::Said {
+            message,
+            hint: hint.or(own_hint).or_else(|| api_hint(&error)),
+            exit: people_exit(&error),
+        }
+    }
+
     /// The hint of an unknown outcome that `command` shows.
     pub fn check_with(command: &str) -> String {
         format!(
@@ -164,6 +253,8 @@ impl CliError {
             Self::Usage { .. } => Exit::Usage,
             Self::Api(e) => api_exit(e),
             Self::ApiWithHint { error, .. } => api_exit(error),
+            Self::ApiAbout { error, .. } => people_exit(error),
+            Self::Said { exit, .. } => *exit,
             // Whatever the status: it is not a refusal, a missing resource
             // or bad input, but an unknown outcome.
             Self::MayHaveBeenCarriedOut { .. } => Exit::Other,
@@ -182,6 +273,8 @@ impl CliError {
             Self::Usage { hint, .. } => hint.clone(),
             Self::Api(e) => api_hint(e),
             Self::ApiWithHint { hint, .. } => Some(hint.clone()),
+            Self::ApiAbout { error, hint, .. } => hint.clone().or_else(|| api_hint(error)),
+            Self::Said { hint, .. } => hint.clone(),
             Self::MayHaveBeenCarriedOut { hint, .. } => Some(hint.clone()),
             Self::WaitTimeout { reattach, .. } => Some(format!(
                 "the work goes on; wait longer with --wait-timeout, or re-attach with: {reattach}"
@@ -291,6 +384,176 @@ pub fn is_clock_skew_refusal(e: &ApiError) -> bool {
     )
 }
 
+/// [`api_exit`], and an unknown task template is not found (exit 4) as an
+/// unknown task is, though the task API refuses it as invalid (422).
+fn people_exit(e: &ApiError) -> Exit {
+    if unknown_template(e).is_some() {
+        Exit::NotFound
+    } else {
+        api_exit(e)
+    }
+}
+
+/// The task API's refusal of a batch whose template does not exist: its
+/// own words (`Task template 99 does not exist`).
+fn unknown_template(e: &ApiError) -> Option<String> {
+    if e.operation() != Some(OperationId::CreateTaskBatch) {
+        return None;
+    }
+    let Some(ServiceError::Task(t)) = e.service_error() else {
+        return None;
+    };
+    t.errors
+        .iter()
+        .find(|d| {
+            d.property == "taskTemplateId"
+                && (d.message.contains("does not exist") || d.message.contains("not found"))
+        })
+        .map(|d| d.message.clone())
+}
+
+/// The message of an API error for people, and a hint of its own.
+fn describe(e: &ApiError, subject: Option<&str>, settings: &Settings) -> (String, Option<String>) {
+    if let Some(said) = connection_problem(e, settings) {
+        return said;
+    }
+    if let Some(m) = unknown_template(e) {
+        return (
+            lowercase_first(&m),
+            Some("see the templates with `cfp task templates`".into()),
+        );
+    }
+    if let Some(lock) = image_lock(e) {
+        let what = match lock {
+            ImageLock::Diff(d) => format!("diff {d}"),
+            ImageLock::Update(u) => format!("update {u}"),
+        };
+        return (
+            format!("{} is locked by {what}", subject.unwrap_or("the image")),
+            None,
+        );
+    }
+    let op = e.operation();
+    if e.is_not_found() {
+        if let Some(s) = subject {
+            return (format!("{s} not found"), None);
+        }
+        // Clanforge says which: "diff 218596 not found".
+        if let Some(ServiceError::Clanforge(c)) = e.service_error()
+            && let Some(m) = c.error_message.as_deref().filter(|m| !m.trim().is_empty())
+        {
+            return (m.to_owned(), None);
+        }
+        if let Some(op) = op {
+            return (format!("{} not found", resource_of(op)), None);
+        }
+    }
+    let full = e.to_string();
+    let Some(op) = op else {
+        return (full, None);
+    };
+    // The error's own text without its operation prefix, led by the
+    // resource, or by the operation in words.
+    let rest = full
+        .strip_prefix(&format!("{op}: "))
+        .unwrap_or(&full)
+        .to_owned();
+    let lead = subject.map_or_else(|| words(op).join(" "), str::to_owned);
+    (format!("{lead}: {rest}"), None)
+}
+
+/// `Task template 9 does not exist` → `task template 9 …`; `HTTP …` stays.
+fn lowercase_first(m: &str) -> String {
+    let mut chars = m.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a
+            .to_lowercase()
+            .chain(std::iter::once(b))
+            .chain(chars)
+            .collect(),
+        _ => m.to_owned(),
+    }
+}
+
+/// `getTaskBatch` → `["get", "task", "batch"]`.
+fn words(op: OperationId) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in op.to_string().chars() {
+        if c.is_ascii_uppercase() || out.is_empty() {
+            out.push(String::new());
+        }
+        if let Some(w) = out.last_mut() {
+            w.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// `getTaskBatch` → `task batch`: the operation's words after its verb.
+fn resource_of(op: OperationId) -> String {
+    let w = words(op);
+    if w.len() > 1 {
+        w[1..].join(" ")
+    } else {
+        w.join(" ")
+    }
+}
+
+/// A connection that could not be made, said with the URL and where it came
+/// from; https against a plain-http server said in words.
+fn connection_problem(e: &ApiError, settings: &Settings) -> Option<(String, Option<String>)> {
+    let ApiError::Transport { operation, source } = e else {
+        return None;
+    };
+    if source.kind() != cfp_api::TransportErrorKind::Connect {
+        return None;
+    }
+    let surface = operation.spec().surface;
+    let setting = match surface {
+        Surface::Clanforge => &settings.clanforge_url,
+        Surface::Task => &settings.task_url,
+        Surface::ZStack => &settings.zstack_url,
+    };
+    let url = setting.value.as_deref().unwrap_or("(no URL)");
+    let name = surface.name();
+    let origin = match &setting.origin {
+        Origin::Default => format!("the default {name} url"),
+        o => format!("the {name} url, from {o}"),
+    };
+    let detail = source.message();
+    let lower = detail.to_ascii_lowercase();
+    let see = "`cfp config show` says where each URL comes from";
+    if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+        return Some((
+            format!("{url} answered in plain HTTP, not HTTPS ({origin})"),
+            Some(format!(
+                "use an http:// URL for a server without TLS (cfp-sim serves plain HTTP \
+                 unless started with --tls); {see}"
+            )),
+        ));
+    }
+    let why = if lower.contains("connection refused") {
+        "connection refused".to_owned()
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") {
+        "host not found".to_owned()
+    } else if lower.contains("certificate") || lower.contains("unknownissuer") {
+        "its TLS certificate is not trusted".to_owned()
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "timed out".to_owned()
+    } else {
+        detail.to_owned()
+    };
+    let attempts = if source.attempts() > 1 {
+        format!(", {} attempts", source.attempts())
+    } else {
+        String::new()
+    };
+    Some((
+        format!("cannot connect to {url}: {why} ({origin}{attempts})"),
+        Some(format!("is the server running and the URL right? {see}")),
+    ))
+}
+
 fn api_hint(e: &ApiError) -> Option<String> {
     if is_login_refused(e) {
         return Some("check the account name and the password".into());
@@ -334,6 +597,8 @@ impl fmt::Display for CliError {
             Self::Usage { message, .. } => f.write_str(message),
             Self::Api(e) => write!(f, "{e}"),
             Self::ApiWithHint { error, .. } => write!(f, "{error}"),
+            Self::ApiAbout { subject, error, .. } => write!(f, "{subject}: {error}"),
+            Self::Said { message, .. } => f.write_str(message),
             Self::MayHaveBeenCarriedOut { what, error, .. } => write!(
                 f,
                 "{what} may have been carried out: no readable answer came back ({error})"
@@ -413,6 +678,138 @@ mod tests {
         assert_eq!(image_lock(&e), None);
         let e = envelope(OperationId::CreateImageDiff, "image locked by diffid: soon");
         assert_eq!(image_lock(&e), None);
+    }
+
+    /// Settings from `vars` and an empty config file (never the user's).
+    fn settings(vars: &[(&str, &str)]) -> (tempfile::TempDir, Settings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "").unwrap();
+        let mut all: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        all.push(("CFP_CONFIG".into(), path.display().to_string()));
+        let env = |k: &str| all.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let global = crate::cli::Global {
+            output: None,
+            profile: None,
+            sim: false,
+            timeout: None,
+            wait_timeout: None,
+            verbose: 0,
+            no_progress: false,
+            jq: None,
+        };
+        let (s, _) = Settings::resolve(&global, None, &env, false).unwrap();
+        (dir, s)
+    }
+
+    fn task_error(op: OperationId, status: u16, message: &str) -> ApiError {
+        ApiError::Service {
+            operation: op,
+            status,
+            error: ServiceError::Task(cfp_api::model::TaskApiError {
+                error_code: 10001,
+                error_message: message.into(),
+                ..Default::default()
+            }),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn operations_read_as_words() {
+        assert_eq!(words(OperationId::GetTaskBatch), ["get", "task", "batch"]);
+        assert_eq!(resource_of(OperationId::GetTaskBatch), "task batch");
+        assert_eq!(
+            lowercase_first("Task template 9 does not exist"),
+            "task template 9 does not exist"
+        );
+        assert_eq!(lowercase_first("HTTP said no"), "HTTP said no");
+    }
+
+    #[test]
+    fn people_read_the_resource_first_and_the_operation_only_at_v() {
+        let (_dir, s) = settings(&[]);
+        let e = CliError::Api(task_error(
+            OperationId::GetTaskBatch,
+            404,
+            "Entity not found",
+        ));
+        let said = e.for_people(&s, false);
+        assert_eq!(said.to_string(), "task batch not found");
+        assert_eq!(said.exit(), Exit::NotFound);
+        let e = CliError::about("batch 9")(task_error(
+            OperationId::GetTaskBatch,
+            404,
+            "Entity not found",
+        ));
+        let said = e.for_people(&s, true);
+        assert_eq!(
+            said.to_string(),
+            "batch 9 not found [getTaskBatch: Entity not found (task api error 10001) (http 404)]"
+        );
+        let lost = || {
+            CliError::outcome_unknown(
+                task_error(OperationId::CreateTaskBatch, 502, "bad gateway"),
+                "task create (template 1)".into(),
+                CliError::check_with("cfp batch list"),
+            )
+        };
+        let said = lost().for_people(&s, false);
+        assert!(
+            said.to_string()
+                .starts_with("task create (template 1) may have been carried out"),
+            "{said}"
+        );
+        assert!(!said.to_string().contains("createTaskBatch"), "{said}");
+        assert_eq!(said.exit(), Exit::Other);
+        assert!(said.hint().unwrap().contains("`cfp batch list`"));
+        assert!(
+            lost()
+                .for_people(&s, true)
+                .to_string()
+                .contains("createTaskBatch")
+        );
+    }
+
+    #[test]
+    fn a_refused_connection_says_the_url_and_its_origin() {
+        let (_dir, s) = settings(&[("CFP_TASK_URL", "http://127.0.0.1:9")]);
+        let refused = |op| {
+            CliError::Api(ApiError::Transport {
+                operation: op,
+                source: cfp_api::TransportError::connect(
+                    "tcp connect error: Connection refused (os error 111)",
+                ),
+            })
+        };
+        let said = refused(OperationId::ListTasks).for_people(&s, false);
+        assert_eq!(
+            said.to_string(),
+            "cannot connect to http://127.0.0.1:9: connection refused (the task url, from \
+             environment CFP_TASK_URL)"
+        );
+        let said = refused(OperationId::GetImageStatus).for_people(&s, false);
+        assert!(
+            said.to_string()
+                .ends_with("connection refused (the default clanforge url)"),
+            "{said}"
+        );
+        let tls = CliError::Api(ApiError::Transport {
+            operation: OperationId::ListTasks,
+            source: cfp_api::TransportError::connect(
+                "client error (Connect): received corrupt message of type InvalidContentType",
+            ),
+        });
+        let said = tls.for_people(&s, false);
+        assert!(
+            said.to_string()
+                .starts_with("http://127.0.0.1:9 answered in plain HTTP, not HTTPS"),
+            "{said}"
+        );
+        assert!(said.hint().unwrap().contains("http://"));
     }
 
     #[test]

@@ -24,6 +24,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(cfp_cli::run::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed stdout (`cfp … | head`): the reader has what it wanted.
+        Err(cfp_cli::error::CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             if !matches!(e, cfp_cli::error::CliError::Interrupted { .. }) {
                 cfp_cli::report(&e.to_string(), e.hint().as_deref());

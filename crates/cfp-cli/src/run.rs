@@ -57,11 +57,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     for w in warnings {
         crate::warn(&w);
     }
+    if let Some(code) = &cli.global.jq {
+        output::jq::activate(code).map_err(|e| {
+            CliError::usage(
+                format!("invalid --jq expression: {e}"),
+                "for example --jq '.[] | select(.resultCode == 126) | .id'",
+            )
+        })?;
+    }
 
     match cli.command {
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "cfp", &mut std::io::stdout());
+            // Into a buffer: clap_complete panics on a failed write (a
+            // closed pipe), cfp returns the error.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "cfp", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
             return Ok(());
         }
         #[cfg(feature = "sim")]
@@ -108,12 +120,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     });
     let ctx = Ctx {
         client,
-        format: settings.output.value.unwrap_or(OutputFormat::Json),
+        // `--jq` filters the JSON document: no table, no progress events.
+        format: if cli.global.jq.is_some() {
+            OutputFormat::Json
+        } else {
+            settings.output.value.unwrap_or(OutputFormat::Json)
+        },
         progress_bar: progress_bar_wanted(&cli.global),
         settings,
         clock,
         sim,
     };
+    let verbose = cli.global.verbose > 0;
     let mut result = commands::run(&ctx, cli.command).await;
     if crate::dry_run::active() {
         // The recorder stopped the first request of each action: print
@@ -126,6 +144,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             _ => crate::dry_run::print(ctx.format),
         };
     }
+    let result = result.map_err(|e| e.for_people(&ctx.settings, verbose));
     if let Some(sim) = ctx.sim {
         sim.shutdown().await;
         return result.map_err(CliError::in_local_sim);

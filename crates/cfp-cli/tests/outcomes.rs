@@ -141,7 +141,7 @@ fn image_diff_create_whose_answer_is_lost_may_have_been_carried_out() {
         if carried_out {
             assert_eq!(code(&again), 1, "{}", stderr(&again));
             assert!(
-                stderr(&again).contains("image locked by diffid: "),
+                stderr(&again).contains("is locked by diff "),
                 "{}",
                 stderr(&again)
             );

@@ -113,7 +113,7 @@ fn a_url_from_the_environment_or_stdin_is_used_and_said_so() {
     // Image 2 is now locked by the running update from the first create.
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("image locked by updateid: 7001"),
+        stderr(&out).contains("image 2 is locked by update 7001"),
         "{}",
         stderr(&out)
     );
@@ -153,7 +153,7 @@ fn an_image_locked_by_a_diff_names_the_commands_that_unlock_it() {
             .args(args));
         let err = stderr(&out);
         assert_eq!(code(&out), 1, "{args:?}: {err}");
-        assert!(err.contains("image locked by diffid: 218590"), "{err}");
+        assert!(err.contains("image 3 is locked by diff 218590"), "{err}");
         for command in [
             "`cfp imagediff status --asid 1 218590`",
             "`cfp imageversion create --asid 1 --diff 218590 --restart`",

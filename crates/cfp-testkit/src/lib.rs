@@ -68,7 +68,7 @@
 //! account service 1; images 1 and 2; machines 1–4; fleets 1 and 2 over
 //! regions 1–3 with image 1 rolling out; diff 218595 complete; task
 //! templates Restart, Stop, Start and Update; game servers 1–100 across
-//! fleets 1 and 2; ZStack image `ccf943310d86335bb3d2511ca8e14137` with a
+//! fleets 1 and 2, and 101, offline, in a lab fleet 3; ZStack image `ccf943310d86335bb3d2511ca8e14137` with a
 //! suspended upload. Credentials: Clanforge key `demo` and secret `demo`,
 //! task token `demo`, ZStack session `demo`. See the crate's README for the
 //! timings.

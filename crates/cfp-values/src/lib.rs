@@ -81,10 +81,18 @@ impl FromStr for At {
             ));
         }
         Timestamp::from_str(s).map(At::Absolute).map_err(|e| {
-            format!(
-                "{s:?} is not a time: {e}; use RFC 3339 with an offset \
-                 (2030-01-01T03:00:00Z) or a relative time (+30m)"
-            )
+            const FORMS: &str = "give a relative time (+30m, +2h, +1d) or an RFC 3339 \
+                                 date and time with its offset (2030-01-01T03:00:00Z, \
+                                 2030-01-01T05:00:00+02:00)";
+            if !s.starts_with(|c: char| c.is_ascii_digit()) {
+                // A word ("tomorrow", "now"): jiff's detail would only
+                // confuse.
+                format!("{s:?} is not a time cfp understands: {FORMS}")
+            } else if jiff::civil::DateTime::from_str(s).is_ok() {
+                format!("{s:?} is not a time: it has no offset (Z for UTC); {FORMS}")
+            } else {
+                format!("{s:?} is not a time ({e}): {FORMS}")
+            }
         })
     }
 }
@@ -163,16 +171,23 @@ mod tests {
         let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
         let past: At = "2020-01-01T00:00:00Z".parse().unwrap();
         assert!(past.resolve(now).unwrap_err().contains("in the past"));
+        let e = "2030-01-01 03:00".parse::<At>().unwrap_err();
         assert!(
-            "2030-01-01 03:00"
-                .parse::<At>()
-                .unwrap_err()
-                .contains("RFC 3339")
+            e.contains("no offset") && e.contains("2030-01-01T03:00:00Z"),
+            "{e}"
         );
         assert!("+0s".parse::<At>().is_err());
         let e = "-5m".parse::<At>().unwrap_err();
         assert!(e.contains("in the past") && e.contains("+5m"), "{e}");
-        assert!("tomorrow".parse::<At>().is_err());
+        let e = "tomorrow".parse::<At>().unwrap_err();
+        assert_eq!(
+            e,
+            "\"tomorrow\" is not a time cfp understands: give a relative time (+30m, +2h, \
+             +1d) or an RFC 3339 date and time with its offset (2030-01-01T03:00:00Z, \
+             2030-01-01T05:00:00+02:00)"
+        );
+        let e = "2030-13-01T00:00:00Z".parse::<At>().unwrap_err();
+        assert!(e.contains("is not a time (") && e.contains("+30m"), "{e}");
     }
 
     #[test]

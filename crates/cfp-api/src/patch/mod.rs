@@ -841,7 +841,10 @@ impl<S: PatchStore> Patch<S> {
                     self.emit_full(
                         rec,
                         EventKind::Progress,
-                        format!("{} machines installing version {version}", ours.len()),
+                        format!(
+                            "{} installing version {version}",
+                            crate::count(ours.len(), "machine")
+                        ),
                         u8::try_from(done).ok(),
                         eta,
                         None,
@@ -886,16 +889,20 @@ impl<S: PatchStore> Patch<S> {
                 return Err(PatchError::StageFailed {
                     stage: Stage::Rollout,
                     reason: format!(
-                        "{} of {} machines failed to install the image (at most {} allowed)",
+                        "{} of {} failed to install the image (at most {} allowed)",
                         c.failed,
-                        c.total(),
+                        crate::count(c.total(), "machine"),
                         self.spec.max_failed
                     ),
                 });
             }
             return self.pass(
                 rec,
-                format!("{} machines completed, {} failed", c.completed, c.failed),
+                format!(
+                    "{} completed, {} failed",
+                    crate::count(c.completed, "machine"),
+                    c.failed
+                ),
             );
         }
     }
@@ -977,8 +984,8 @@ impl<S: PatchStore> Patch<S> {
             return Err(PatchError::StageFailed {
                 stage: Stage::Switch,
                 reason: format!(
-                    "the switch ended with {} servers not switched (its deadline passed)",
-                    done.servers_pending
+                    "the switch ended with {} not switched (its deadline passed)",
+                    crate::count(done.servers_pending, "server")
                 ),
             });
         }

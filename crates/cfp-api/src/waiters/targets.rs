@@ -325,13 +325,15 @@ impl Watch for TaskBatch {
             Outcome::Pending
         } else if self.has_failures() {
             Outcome::Failed(format!(
-                "{} failed and {} cancelled of {} tasks",
-                self.num_tasks_failed, self.num_tasks_cancelled, self.num_tasks
+                "{} failed and {} cancelled of {}",
+                self.num_tasks_failed,
+                self.num_tasks_cancelled,
+                crate::count(self.num_tasks, "task")
             ))
         } else {
             Outcome::Succeeded
         };
-        let state = format!("{ended} of {} tasks ended", self.num_tasks);
+        let state = format!("{ended} of {} ended", crate::count(self.num_tasks, "task"));
         let mut o = Observation::new(outcome, state);
         o.percent = Some(self.percent());
         o.counts = Some(Counts {
@@ -374,7 +376,10 @@ impl Watch for ImageStatus {
         let outcome = if !c.is_ready() {
             Outcome::Pending
         } else if options.fail_on_failed && c.failed > 0 {
-            Outcome::Failed(format!("{} machines failed to install the image", c.failed))
+            Outcome::Failed(format!(
+                "{} failed to install the image",
+                crate::count(c.failed, "machine")
+            ))
         } else {
             Outcome::Succeeded
         };

@@ -56,10 +56,16 @@ pub enum BatchCommand {
 pub(super) async fn run(ctx: &Ctx, c: BatchCommand) -> Result<(), CliError> {
     match c {
         BatchCommand::List => ctx.print(&ctx.client.list_task_batches().send().await?),
-        BatchCommand::Get { batch, wait: false } => {
-            ctx.print(&ctx.client.get_task_batch(batch).send().await?)
-        }
-        BatchCommand::Get { batch, wait: true } => wait_batch(ctx, batch).await,
+        BatchCommand::Get { batch, wait: false } => ctx.print(
+            &ctx.client
+                .get_task_batch(batch)
+                .send()
+                .await
+                .map_err(CliError::about(format!("batch {batch}")))?,
+        ),
+        BatchCommand::Get { batch, wait: true } => wait_batch(ctx, batch)
+            .await
+            .map_err(|e| e.with_subject(format!("batch {batch}"))),
         BatchCommand::Cancel { batch } => task_set::run_batch(ctx, Act::Cancel, batch).await,
         BatchCommand::Pause { batch } => task_set::run_batch(ctx, Act::Pause, batch).await,
         BatchCommand::Resume { batch } => task_set::run_batch(ctx, Act::Resume, batch).await,
@@ -122,17 +128,7 @@ async fn failed_tasks_of(client: &Client, batch: &TaskBatch, more: Option<&str>)
     let mut lines: Vec<String> = failed
         .iter()
         .take(MAX_LISTED)
-        .map(|t| {
-            let text = if t.result_text.is_empty() {
-                String::new()
-            } else {
-                format!(" — {}", t.result_text)
-            };
-            format!(
-                "task {} on entity {}: {}{text}",
-                t.id, t.entity_id, t.result_code
-            )
-        })
+        .map(failed_task_line)
         .collect();
     if wanted > lines.len() {
         let n = wanted - lines.len();
@@ -144,6 +140,61 @@ async fn failed_tasks_of(client: &Client, batch: &TaskBatch, more: Option<&str>)
     lines
 }
 
+/// `task 7 on game server 101: done with error (126) — application
+/// instance 101 is offline`: the result text without the state it repeats
+/// (the vendor's text often starts with it: "Done with error: …").
+fn failed_task_line(t: &Task) -> String {
+    let state = t.result_code.name();
+    let text = t.result_text.trim();
+    let text = match text.get(..state.len()) {
+        Some(head) if head.eq_ignore_ascii_case(state) => text[state.len()..]
+            .trim_start_matches(|c: char| c == ':' || c == '-' || c.is_whitespace()),
+        _ => text,
+    };
+    let text = if text.is_empty() {
+        String::new()
+    } else {
+        format!(" — {text}")
+    };
+    format!(
+        "task {} on game server {}: {}{text}",
+        t.id, t.entity_id, t.result_code
+    )
+}
+
 fn is_bad(code: TaskResultCode) -> bool {
     code.is_failure() || code.is_cancelled()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(code: TaskResultCode, text: &str) -> Task {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "name": "Restart", "batchId": 1, "categoryId": 1, "entityId": 101,
+            "currentActionIdx": 0, "executeAt": 0, "lastActivityAt": 0, "finishedAt": 0,
+            "resultCode": code.code(), "resultText": text,
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_failed_task_line_does_not_repeat_its_state() {
+        let t = task(
+            TaskResultCode::DoneWithError,
+            "Done with error: application instance 101 is offline",
+        );
+        assert_eq!(
+            failed_task_line(&t),
+            "task 7 on game server 101: done with error (126) — application instance 101 is offline"
+        );
+        let t = task(TaskResultCode::DoneWithError, "Done with error");
+        assert_eq!(
+            failed_task_line(&t),
+            "task 7 on game server 101: done with error (126)"
+        );
+        let t = task(TaskResultCode::Cancelled, "disk full");
+        assert!(failed_task_line(&t).ends_with("— disk full"));
+    }
 }

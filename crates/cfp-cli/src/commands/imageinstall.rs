@@ -56,8 +56,8 @@ pub(super) async fn run(ctx: &Ctx, c: ImageinstallCommand) -> Result<(), CliErro
         .send()
         .await?;
     match version {
-        None => ctx.print(&status),
-        Some(v) => ctx.print(&OfVersion::new(&status, v)?),
+        None => ctx.print_list(&status, Some("installs")),
+        Some(v) => ctx.print_list(&OfVersion::new(&status, v)?, Some("installs")),
     }
 }
 

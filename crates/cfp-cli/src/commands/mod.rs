@@ -57,15 +57,15 @@ pub(crate) fn locked_image(
     let sim = ctx.sim_flag();
     let hint = match lock {
         ImageLock::Diff(d) => format!(
-            "image {image} is locked by diff {d} until a version is made from it or it is \
+            "it stays locked until a version is made from diff {d} or the diff is \
              rejected. See it with `cfp {sim}imagediff status --asid {asid} {d}`; then accept \
              it with `cfp {sim}imageversion create --asid {asid} --diff {d} --restart` (a \
              complete diff) or reject it with `cfp {sim}imagediff reject --asid {asid} {d}`"
         ),
         ImageLock::Update(u) => format!(
-            "image {image} is locked by update {u} while it runs: wait for it with \
+            "it stays locked while update {u} runs: wait for it with \
              `cfp {sim}imageupdate status --asid {asid} {u} --wait`"
         ),
     };
-    CliError::api_with_hint(e, hint)
+    CliError::api_with_hint(e, hint).with_subject(format!("image {image}"))
 }

@@ -27,8 +27,9 @@ pub enum TaskCommand {
     /// keeps the tasks in one of the states given. The task API has no
     /// filter of its own: cfp filters what it reads.
     #[command(
-        after_help = "Examples:\n  cfp task list -o json | jq '.[] | select(.resultCode == 126)'\n  \
-                            cfp task list --batch 9 --state failed --state cancelled"
+        after_help = "Examples:\n  cfp task list --jq '.[] | select(.resultCode == 126)'\n  \
+                      cfp task list --batch 9 --state failed --state cancelled\n  \
+                      cfp task list -o ndjson"
     )]
     #[doc(alias = "listTasks")]
     List {

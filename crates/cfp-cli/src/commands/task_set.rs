@@ -208,6 +208,24 @@ async fn act_on(ctx: &Ctx, act: Act, id: TaskId) -> Result<Answer<Task>, CliErro
     }
 }
 
+/// An error about one task, said for people (`task 12 not found`; the
+/// operation id only at `-v`).
+fn about(ctx: &Ctx, id: TaskId, error: CliError) -> CliError {
+    error
+        .with_subject(format!("task {id}"))
+        .for_people(&ctx.settings, tracing::enabled!(tracing::Level::INFO))
+}
+
+/// The line that reports it: led by the task, once.
+fn said(id: TaskId, error: &CliError) -> String {
+    let message = error.to_string();
+    if message.starts_with(&format!("task {id}")) {
+        message
+    } else {
+        format!("task {id}: {message}")
+    }
+}
+
 /// `cfp task get|cancel|pause|resume ID…`.
 pub async fn run_ids(ctx: &Ctx, act: Act, ids: Vec<TaskId>) -> Result<(), CliError> {
     if matches!(act, Act::Pause | Act::Resume) && crate::dry_run::active() {
@@ -217,7 +235,9 @@ pub async fn run_ids(ctx: &Ctx, act: Act, ids: Vec<TaskId>) -> Result<(), CliErr
         ));
     }
     if let [id] = ids.as_slice() {
-        let answer = act_on(ctx, act, *id).await?;
+        let answer = act_on(ctx, act, *id)
+            .await
+            .map_err(|e| e.with_subject(format!("task {id}")))?;
         return ctx.print(&answer);
     }
     let mut results = Vec::with_capacity(ids.len());
@@ -226,7 +246,8 @@ pub async fn run_ids(ctx: &Ctx, act: Act, ids: Vec<TaskId>) -> Result<(), CliErr
             Ok(a) => results.push(Outcome::Done(a.into())),
             Err(e) if crate::dry_run::is_stop(&e) => {}
             Err(error) => {
-                crate::report(&format!("task {id}: {error}"), error.hint().as_deref());
+                let error = about(ctx, id, error);
+                crate::report(&said(id, &error), error.hint().as_deref());
                 results.push(Outcome::Failed { id, error });
             }
         }
@@ -259,7 +280,8 @@ pub async fn run_batch(ctx: &Ctx, act: Act, batch: TaskBatchId) -> Result<(), Cl
         let item = match found {
             Ok(item) => item,
             Err(error) => {
-                crate::report(&format!("task {id}: {error}"), error.hint().as_deref());
+                let error = about(ctx, id, error);
+                crate::report(&said(id, &error), error.hint().as_deref());
                 results.push(Outcome::Failed { id, error });
                 continue;
             }
@@ -283,7 +305,8 @@ pub async fn run_batch(ctx: &Ctx, act: Act, batch: TaskBatchId) -> Result<(), Cl
                 results.push(Outcome::Done(a.into()));
             }
             Err(error) => {
-                crate::report(&format!("task {id}: {error}"), error.hint().as_deref());
+                let error = about(ctx, id, error);
+                crate::report(&said(id, &error), error.hint().as_deref());
                 results.push(Outcome::Failed { id, error });
             }
         }

@@ -30,5 +30,5 @@ pub(super) async fn run(ctx: &Ctx, args: UploadJobArgs) -> Result<(), CliError> 
         .user_tags(args.user_tags)
         .send()
         .await?;
-    ctx.print(&details)
+    ctx.print_list(&details, Some("existingJobDetails"))
 }

@@ -2,6 +2,7 @@
 //! Results go to stdout; everything else goes to stderr.
 
 pub mod config_show;
+pub mod jq;
 pub mod layout;
 pub(crate) mod table;
 
@@ -43,6 +44,46 @@ pub fn print<T: Serialize + Table>(
                 writeln!(out)?;
             }
             Ok(())
+        }
+    }
+}
+
+/// Writes a list result. With `ndjson`, one item per line: the elements of
+/// the answer's array, or of its field `items` when the list is wrapped in
+/// an object (`{"installs": [...]}`); each item's text is the vendor's, as
+/// sent. Other formats print the value as [`print`] does.
+pub fn print_list<T: Serialize + Table>(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    value: &T,
+    items: Option<&str>,
+) -> io::Result<()> {
+    if format != OutputFormat::Ndjson {
+        return print(out, format, value);
+    }
+    let text = serde_json::to_string(value).map_err(io::Error::other)?;
+    let text = crate::shield::redact(&text);
+    let list: Option<Vec<&serde_json::value::RawValue>> = match items {
+        None => serde_json::from_str(&text).ok(),
+        Some(key) => serde_json::from_str::<
+            std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+        >(&text)
+        .ok()
+        .and_then(|fields| fields.get(key).copied())
+        .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+    };
+    match list {
+        Some(list) => {
+            for item in list {
+                out.write_all(compact_json(item.get()).as_bytes())?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        // Not the list it should be: the answer as it is, on one line.
+        None => {
+            out.write_all(compact_json(&text).as_bytes())?;
+            writeln!(out)
         }
     }
 }
@@ -159,6 +200,41 @@ mod tests {
         );
         let v: serde_json::Value = serde_json::from_str(&indent_json(text)).unwrap();
         assert_eq!(v["b"]["c"], "x, y: {z}\"q\"");
+    }
+
+    #[test]
+    fn ndjson_lists_are_one_item_per_line() {
+        struct List(serde_json::Value);
+        impl Serialize for List {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(s)
+            }
+        }
+        impl Table for List {
+            fn table(&self) -> String {
+                String::new()
+            }
+        }
+        let mut out = Vec::new();
+        let list = List(serde_json::json!([{"id": 1}, {"id": 2, "x": [1, 2]}]));
+        print_list(&mut out, OutputFormat::Ndjson, &list, None).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "{\"id\":1}\n{\"id\":2,\"x\":[1,2]}\n"
+        );
+        let mut out = Vec::new();
+        let wrapped = List(serde_json::json!({"installs": [{"a": 1}, {"b": 2}]}));
+        print_list(&mut out, OutputFormat::Ndjson, &wrapped, Some("installs")).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out), "{\"a\":1}\n{\"b\":2}\n");
+        let mut out = Vec::new();
+        print_list(
+            &mut out,
+            OutputFormat::Ndjson,
+            &List(serde_json::json!([])),
+            None,
+        )
+        .unwrap();
+        assert!(out.is_empty(), "an empty list prints nothing");
     }
 
     #[test]

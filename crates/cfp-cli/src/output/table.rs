@@ -255,8 +255,9 @@ impl Table for ProfileSwitch {
             (
                 "switched",
                 format!(
-                    "{} of {total} servers ({}%)",
+                    "{} of {total} {} ({}%)",
                     self.servers_processed,
+                    if total == 1 { "server" } else { "servers" },
                     self.percent()
                 ),
             ),

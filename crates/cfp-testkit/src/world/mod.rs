@@ -627,9 +627,10 @@ impl Default for World {
     /// - account service 1; game 1 "Demo Game"; images 1 `demo-server`, 2
     ///   `demo-server-beta`, 3 `demo-server-legacy` and 4
     ///   `demo-server-test`;
-    /// - regions 1 Europe West, 2 North America East, 3 Asia Pacific;
-    ///   fleet 1 `demo-fleet-eu-na` over regions 1 and 2, fleet 2
-    ///   `demo-fleet-apac` over region 3;
+    /// - regions 1 Europe West, 2 North America East, 3 Asia Pacific, 4
+    ///   Lab; fleet 1 `demo-fleet-eu-na` over regions 1 and 2, fleet 2
+    ///   `demo-fleet-apac` over region 3, fleet 3 `demo-fleet-lab` over
+    ///   region 4;
     /// - machines 1 and 2 (fleet 1, region 1), 3 (fleet 1, region 2) and 4
     ///   (fleet 2, region 3);
     /// - image 1 rolling out over fleets 1 and 2 from the start, each
@@ -653,7 +654,9 @@ impl Default for World {
     ///   requires the parameter `version`);
     /// - game servers 1–60 in fleet 1 (odd ids in region 1, even in region
     ///   2) and 61–100 in fleet 2 (region 3); 1–10 labelled `env=staging`,
-    ///   the rest `env=production`;
+    ///   the rest `env=production`; game server 101 in fleet 3 (region 4),
+    ///   labelled `env=lab` and offline, so that its tasks end 126 (done
+    ///   with error): the README's failure case;
     /// - ZStack image `ccf943310d86335bb3d2511ca8e14137` with a suspended
     ///   upload at offset `452984832E8` (the vendor's example), plus images
     ///   with a running upload, with jobs written as a string, with none,
@@ -668,8 +671,10 @@ impl Default for World {
             .region(r1, "Europe West")
             .region(r2, "North America East")
             .region(r3, "Asia Pacific")
+            .region(RegionId(4), "Lab")
             .fleet(f1, "demo-fleet-eu-na", [r1, r2])
             .fleet(f2, "demo-fleet-apac", [r3])
+            .fleet(FleetId(3), "demo-fleet-lab", [RegionId(4)])
             .machine(MachineId(1), "machine-1", f1, r1)
             .machine(MachineId(2), "machine-2", f1, r1)
             .machine(MachineId(3), "machine-3", f1, r2)
@@ -746,8 +751,11 @@ impl Default for World {
             world = world.instances([id], fleet, region);
         }
         world
+            .instances([101], FleetId(3), RegionId(4))
+            .offline(ApplicationInstanceId(101))
             .label(1..=10, "env", "staging")
             .label(11..=100, "env", "production")
+            .label([101], "env", "lab")
     }
 }
 
@@ -806,9 +814,13 @@ mod tests {
         assert_eq!(w.account_services.len(), 1);
         assert_eq!(w.images.len(), 4);
         assert_eq!(w.machines.len(), 4);
-        assert_eq!(w.fleets.len(), 2);
-        assert_eq!(w.regions.len(), 3);
-        assert_eq!(w.instances.len(), 100);
+        assert_eq!(w.fleets.len(), 3);
+        assert_eq!(w.regions.len(), 4);
+        assert_eq!(w.instances.len(), 101);
+        let offline: Vec<_> = w.instances.iter().filter(|(_, i)| i.offline).collect();
+        assert_eq!(offline.len(), 1);
+        assert_eq!(*offline[0].0, ApplicationInstanceId(101));
+        assert_eq!(offline[0].1.fleet, FleetId(3));
         let names: Vec<_> = w.templates.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["Restart", "Stop", "Start", "Update"]);
         assert_eq!(

@@ -699,6 +699,7 @@ mod tests {
             wait_timeout: None,
             verbose: 0,
             no_progress: false,
+            dry_run: false,
             jq: None,
         };
         let (s, _) = Settings::resolve(&global, None, &env, false).unwrap();

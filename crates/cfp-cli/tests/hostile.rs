@@ -234,8 +234,8 @@ fn on_a_terminal_the_bars_and_views_of_a_hostile_server_are_harmless() {
         (&["task", "create", "--template", "1", "--instance", "3", "--instance", "4", "--wait"], false),
         (&["image", "status", "1", "--detail", "--wait-ready"], false),
         (&["patch", "--image", "1", "--machine", "1", "--yes", "--max-failed", "100%"], false),
-        // An error message.
-        (&["task", "get", "99999"], true),
+        // An error message (the server's words at -v).
+        (&["-v", "task", "get", "99999"], true),
     ];
     for (args, must_show) in commands {
         for cols in [80, 120] {

@@ -235,9 +235,13 @@ pub async fn run_ids(ctx: &Ctx, act: Act, ids: Vec<TaskId>) -> Result<(), CliErr
         ));
     }
     if let [id] = ids.as_slice() {
-        let answer = act_on(ctx, act, *id)
-            .await
-            .map_err(|e| e.with_subject(format!("task {id}")))?;
+        let answer = act_on(ctx, act, *id).await.map_err(|e| {
+            if crate::dry_run::is_stop(&e) {
+                e
+            } else {
+                e.with_subject(format!("task {id}"))
+            }
+        })?;
         return ctx.print(&answer);
     }
     let mut results = Vec::with_capacity(ids.len());

@@ -19,5 +19,6 @@ mod operations;
 mod patch;
 mod pause_resume;
 mod redirects;
+mod server_clock;
 mod tls;
 mod waiters;

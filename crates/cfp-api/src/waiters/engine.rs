@@ -89,6 +89,18 @@ impl<T: Watched> Waiter<T> {
         }
     }
 
+    /// What is awaited, as a kind and an id: `("diff", 218595)`,
+    /// `("batch", 9)`, `("image", 1)` for a rollout, `("fleet", 2)` for a
+    /// profile switch.
+    pub fn subject(&self) -> (&'static str, u64) {
+        T::subject(&self.target)
+    }
+
+    /// The poll policy set so far.
+    pub fn policy(&self) -> PollPolicy {
+        self.policy
+    }
+
     /// How to schedule polls (default [`PollPolicy::default`]).
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
         self.policy = policy;

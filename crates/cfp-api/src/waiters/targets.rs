@@ -86,6 +86,11 @@ pub(crate) mod sealed {
         /// `image diff 218595`, `task 42`, …
         fn describe(target: &Self::Target) -> String;
 
+        /// What the work is about, as a kind and an id: `("diff", 218595)`,
+        /// `("task", 42)`, `("image", 1)` for a rollout, `("fleet", 2)` for
+        /// a profile switch.
+        fn subject(target: &Self::Target) -> (&'static str, u64);
+
         /// Reads the object once.
         fn poll<'a>(
             client: &'a Client,
@@ -111,6 +116,10 @@ fn wall(t: UnixTime) -> Option<SystemTime> {
 /// A diff job: `(account service id, diff id)`.
 impl Watch for DiffStatus {
     type Target = (AccountServiceId, DiffId);
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("diff", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("image diff {}", target.1)
@@ -158,6 +167,10 @@ fn job_observation(job: &impl Job) -> Observation {
 impl Watch for UpdateJob {
     type Target = (AccountServiceId, UpdateId);
 
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("update", target.1.get())
+    }
+
     fn describe(target: &Self::Target) -> String {
         format!("image update {}", target.1)
     }
@@ -182,6 +195,10 @@ impl Watch for UpdateJob {
 impl Watch for VersionJob {
     type Target = (AccountServiceId, ImageVersionId);
 
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("version", target.1.get())
+    }
+
     fn describe(target: &Self::Target) -> String {
         format!("image version {}", target.1)
     }
@@ -205,6 +222,10 @@ impl Watch for VersionJob {
 /// A reservation fleet's profile switch: `(account service id, fleet id)`.
 impl Watch for ProfileSwitch {
     type Target = (AccountServiceId, FleetId);
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("fleet", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("the profile switch of fleet {}", target.1)
@@ -249,6 +270,10 @@ impl Watch for ProfileSwitch {
 /// A task.
 impl Watch for Task {
     type Target = TaskId;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("task", target.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("task {target}")
@@ -307,6 +332,10 @@ fn current_action_end(task: &Task) -> Option<SystemTime> {
 impl Watch for TaskBatch {
     type Target = TaskBatchId;
 
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("batch", target.get())
+    }
+
     fn describe(target: &Self::Target) -> String {
         format!("task batch {target}")
     }
@@ -352,6 +381,10 @@ impl Watch for TaskBatch {
 /// An image rollout: `(account service id, image id)`.
 impl Watch for ImageStatus {
     type Target = (AccountServiceId, ImageId);
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("image", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("the rollout of image {}", target.1)

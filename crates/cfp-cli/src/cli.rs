@@ -77,7 +77,7 @@ pub struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// No progress bar while waiting (it is also off when stderr is not a terminal)
+    /// No progress while waiting: no bar on a terminal, no status lines in a log
     #[arg(long, global = true)]
     pub no_progress: bool,
 }

@@ -287,3 +287,40 @@ fn ndjson_on_a_terminal_leaves_no_frozen_bar_lines_between_events() {
     let events = screen.iter().filter(|l| l.starts_with('{')).count();
     assert!(events >= 3, "{}", screen.join("\n"));
 }
+
+#[test]
+fn patch_events_carry_a_type_and_a_timestamp_too() {
+    let timings = Timings {
+        diff_created: 0,
+        diff_pending: 0,
+        diff_queued: 0,
+        diff_running: 1..=1,
+        task_action: 1..=1,
+        rollout_machine: 1..=2,
+        update_running: 1..=1,
+        version_running: 1..=1,
+        switch_step: 1,
+    };
+    let s = Sim::with(ClockMode::Real, World::default().timings(timings));
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(s
+        .cfp()
+        .env("BUILD_URL", "s3://builds/demo/1.4.2/")
+        .args(["patch", "--state"])
+        .arg(dir.path().join("patch.json"))
+        .args(["--image", "1", "--machine", "1", "--url-env", "BUILD_URL"])
+        .args(["--max-failed", "1", "--yes", "-o", "ndjson"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (summary, events) = lines.split_last().unwrap();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert!(!events.is_empty());
+    for e in events {
+        assert_eq!(e["type"], "progress", "{e}");
+        let ts: jiff::Timestamp = e["ts"].as_str().unwrap().parse().unwrap();
+        assert_eq!(ts.as_second(), e["at"].as_i64().unwrap(), "{e}");
+    }
+}

@@ -206,7 +206,8 @@ struct Engine<T: Watched> {
     last_object: Option<Answer<T>>,
     /// The last poll's error, while polls keep failing in a way that may pass.
     last_error: Option<Error>,
-    /// The server's clock, from the `Date` of its answers.
+    /// The server's clock, from the `Date` of its answers (as of the last
+    /// poll).
     server_clock: ServerClock,
 }
 
@@ -287,9 +288,9 @@ impl<T: Watched> Engine<T> {
             };
             let now = clock.now();
             let wall = clock.wall_now();
-            if let Some(date) = object.server_date() {
-                self.server_clock.observe(wall, date);
-            }
+            // The client read this answer's Date, and every other answer's
+            // from the same API.
+            self.server_clock = self.client.server_clock(T::SURFACE);
             let seen = object.observe(&self.target, &self.options);
             let changed = self.last_seen.as_ref() != Some(&seen);
             let elapsed = now.saturating_duration_since(start);

@@ -12,17 +12,29 @@ const MIN_RATE_SPAN: f64 = 0.2;
 /// dates and network delays never account for that much.
 const RATE_EVIDENCE: f64 = 2.0;
 
+/// Bounds on the offset that miss each other by more than this (seconds)
+/// mean the server's clock was stepped, not that an answer was slow.
+const STEP: f64 = 1.0;
+
 /// The server's clock, estimated from the `Date` header of its answers, as a
 /// function of the client's wall clock.
 ///
 /// Every answer with a `Date` is an observation: "at local wall time `l`
-/// the server's clock read `d`" (`d` in whole seconds, rounded down, so
-/// the estimate takes the middle of that second). The server's "now" is the
-/// latest observation carried forward at the estimated rate: 1 (a server on
-/// real time, however skewed the local clock), unless the server's dates
-/// moved more than 2 s apart from the local clock since the first answer —
-/// a simulator running N times real time (`cfp-sim --speed 30`) — then the
-/// rate measured over that span.
+/// the server's clock read `d`", `d` in whole seconds, rounded down — so
+/// the offset (server − local) was between `d − l` and `d + 1 − l`. At the
+/// same rate (a server on real time, however skewed the local clock) those
+/// bounds are intersected over the answers, which narrows the offset well
+/// below a second after a few answers read at different fractions of a
+/// second. (An answer delayed on its way gives too low an upper bound: when
+/// the bounds then miss each other by less than a second, the lower ones,
+/// which always hold, win; by more, the server's clock was stepped, and
+/// they start over from the latest answer.) The estimate is the middle.
+///
+/// The rate is 1 unless the server's dates moved more than 2 s apart from
+/// the local clock since the first answer — a simulator running N times
+/// real time (`cfp-sim --speed 30`) — then it is the rate measured over
+/// that span, and the server's "now" is the latest answer (the middle of
+/// its second) carried forward at that rate.
 ///
 /// Without any `Date` (a server or proxy that sends none), the server's
 /// clock is taken to be the local one.
@@ -48,6 +60,9 @@ pub struct ServerClock {
     latest: Option<(SystemTime, SystemTime)>,
     /// Server seconds per local second.
     rate: f64,
+    /// The offset (server − local, in seconds) lies in `[lo, hi]`, from
+    /// the answers so far at rate 1.
+    bounds: Option<(f64, f64)>,
 }
 
 impl Default for ServerClock {
@@ -63,6 +78,7 @@ impl ServerClock {
             first: None,
             latest: None,
             rate: 1.0,
+            bounds: None,
         }
     }
 
@@ -73,7 +89,20 @@ impl ServerClock {
         if self.first.is_none_or(|(l, _)| local < l) {
             self.first = Some((local, server));
         }
+        // A rate other than 1 that does not explain this answer (it came
+        // from a step of the server's clock, not from a scaled clock):
+        // measure again from the previous answer.
+        if self.rate != 1.0
+            && let Some((pl, ps)) = self.latest
+        {
+            let predicted = secs_between(pl, local) * self.rate;
+            let seen = secs_between(ps, server);
+            if (seen - predicted).abs() > RATE_EVIDENCE + self.rate.max(1.0) {
+                self.first = Some((pl, ps));
+            }
+        }
         self.latest = Some((local, server));
+        let was = self.rate;
         self.rate = 1.0;
         if let Some((l0, s0)) = self.first {
             let span_local = secs_between(l0, local);
@@ -85,6 +114,25 @@ impl ServerClock {
                 self.rate = (span_server / span_local).clamp(1e-3, 1e3);
             }
         }
+        // This answer's bounds on the offset: the date is rounded down.
+        let lo = secs_between(local, server);
+        let hi = lo + 1.0;
+        self.bounds = match self.bounds {
+            Some((a, b)) if was == 1.0 && self.rate == 1.0 => {
+                let (a, b) = (lo.max(a), hi.min(b));
+                if a <= b {
+                    Some((a, b))
+                } else if a - b > STEP {
+                    // The server's clock was stepped: start over.
+                    Some((lo, hi))
+                } else {
+                    // An answer that took long to arrive gives too low an
+                    // upper bound; the lower bounds always hold.
+                    Some((a, a))
+                }
+            }
+            _ => Some((lo, hi)),
+        };
     }
 
     /// Whether any answer carried a `Date`.
@@ -103,6 +151,11 @@ impl ServerClock {
         let Some((l, s)) = self.latest else {
             return local;
         };
+        if self.rate == 1.0
+            && let Some((lo, hi)) = self.bounds
+        {
+            return shift(local, (lo + hi) / 2.0);
+        }
         // The middle of the second the server's date names.
         let s = s + Duration::from_millis(500);
         let since = secs_between(l, local) * self.rate;
@@ -202,6 +255,39 @@ mod tests {
             c.observe(at(ms), at(ms / 1000 * 1000));
             assert_eq!(c.rate(), 1.0, "after {ms} ms");
         }
+    }
+
+    #[test]
+    fn answers_at_different_fractions_of_a_second_narrow_the_offset() {
+        let mut c = ServerClock::new();
+        // The server is exactly 7.3 s ahead; its dates are rounded down.
+        let date = |ms: u64| {
+            let server_ms = 1_763_900_000_000 + ms + 7_300;
+            SystemTime::UNIX_EPOCH + Duration::from_secs(server_ms / 1000)
+        };
+        for ms in [0, 1_250, 2_600, 3_950, 5_100, 6_800] {
+            c.observe(at(ms), date(ms));
+        }
+        let err = secs_between(
+            at(10_000) + Duration::from_millis(7_300),
+            c.now_at(at(10_000)),
+        );
+        assert!(err.abs() < 0.2, "off by {err} s");
+    }
+
+    #[test]
+    fn a_stepped_server_clock_starts_the_bounds_over() {
+        let mut c = ServerClock::new();
+        c.observe(at(0), at(0));
+        c.observe(at(1_500), at(1_000));
+        // The server's clock jumps 1 h ahead: the old bounds no longer hold.
+        // One answer cannot tell that from a fast clock; the next one can.
+        let step = Duration::from_secs(3_600);
+        c.observe(at(3_000), at(3_000) + step);
+        c.observe(at(4_500), at(4_000) + step);
+        assert_eq!(c.rate(), 1.0);
+        let err = secs_between(at(5_000) + step, c.now_at(at(5_000)));
+        assert!(err.abs() <= 1.0, "off by {err} s");
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use cfp_model::job::Job;
 use cfp_model::{
     AccountServiceId, DiffId, DiffStatus, FleetId, ImageId, ImageStatus, ImageVersionId,
-    ProfileSwitch, SwitchState, Task, TaskBatch, TaskBatchId, TaskId, TaskResultCode, UnixTime,
-    UpdateId, UpdateJob, VersionJob,
+    ProfileSwitch, Surface, SwitchState, Task, TaskBatch, TaskBatchId, TaskId, TaskResultCode,
+    UnixTime, UpdateId, UpdateJob, VersionJob,
 };
 
 use super::Counts;
@@ -83,6 +83,9 @@ pub(crate) mod sealed {
         /// What identifies the work.
         type Target: fmt::Debug + Send + Sync + 'static;
 
+        /// The API it is read from (whose server clock its ETAs are on).
+        const SURFACE: Surface;
+
         /// `image diff 218595`, `task 42`, …
         fn describe(target: &Self::Target) -> String;
 
@@ -116,6 +119,7 @@ fn wall(t: UnixTime) -> Option<SystemTime> {
 /// A diff job: `(account service id, diff id)`.
 impl Watch for DiffStatus {
     type Target = (AccountServiceId, DiffId);
+    const SURFACE: Surface = Surface::Clanforge;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("diff", target.1.get())
@@ -166,6 +170,7 @@ fn job_observation(job: &impl Job) -> Observation {
 /// An image update job: `(account service id, update id)`.
 impl Watch for UpdateJob {
     type Target = (AccountServiceId, UpdateId);
+    const SURFACE: Surface = Surface::Clanforge;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("update", target.1.get())
@@ -194,6 +199,7 @@ impl Watch for UpdateJob {
 /// An image version job: `(account service id, image version id)`.
 impl Watch for VersionJob {
     type Target = (AccountServiceId, ImageVersionId);
+    const SURFACE: Surface = Surface::Clanforge;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("version", target.1.get())
@@ -222,6 +228,7 @@ impl Watch for VersionJob {
 /// A reservation fleet's profile switch: `(account service id, fleet id)`.
 impl Watch for ProfileSwitch {
     type Target = (AccountServiceId, FleetId);
+    const SURFACE: Surface = Surface::Clanforge;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("fleet", target.1.get())
@@ -270,6 +277,7 @@ impl Watch for ProfileSwitch {
 /// A task.
 impl Watch for Task {
     type Target = TaskId;
+    const SURFACE: Surface = Surface::Task;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("task", target.get())
@@ -331,6 +339,7 @@ fn current_action_end(task: &Task) -> Option<SystemTime> {
 /// A task batch.
 impl Watch for TaskBatch {
     type Target = TaskBatchId;
+    const SURFACE: Surface = Surface::Task;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("batch", target.get())
@@ -381,6 +390,7 @@ impl Watch for TaskBatch {
 /// An image rollout: `(account service id, image id)`.
 impl Watch for ImageStatus {
     type Target = (AccountServiceId, ImageId);
+    const SURFACE: Surface = Surface::Clanforge;
 
     fn subject(target: &Self::Target) -> (&'static str, u64) {
         ("image", target.1.get())

@@ -14,7 +14,7 @@ use cfp_testkit::ClockMode;
 use cfp_testkit::world::{Timings, World};
 use serde_json::Value;
 use support::pty::PtyCommand;
-use support::{Sim, code, run, stderr, stdout};
+use support::{Sim, code, run, stderr, stdout, stdout_json};
 
 /// Every job in the default world's diff takes this long once it runs (real
 /// seconds, on a real-time simulator): long enough to watch it.
@@ -323,4 +323,25 @@ fn patch_events_carry_a_type_and_a_timestamp_too() {
         let ts: jiff::Timestamp = e["ts"].as_str().unwrap().parse().unwrap();
         assert_eq!(ts.as_second(), e["at"].as_i64().unwrap(), "{e}");
     }
+}
+
+#[test]
+fn no_progress_also_silences_the_status_lines() {
+    let s = Sim::fast();
+    let args = [
+        "task",
+        "create",
+        "--template",
+        "1",
+        "--fleet",
+        "1",
+        "--wait",
+    ];
+    let out = run(s.cfp().args(args));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cfp: batch "), "{}", stderr(&out));
+    let out = run(s.cfp().arg("--no-progress").args(args));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("cfp: batch "), "{}", stderr(&out));
+    assert!(stdout_json(&out)["numTasks"].as_u64().unwrap() > 0);
 }

@@ -34,9 +34,10 @@ use super::server_clock::ServerClock;
 ///
 /// Server ETAs and scheduled starts are times on the **server's** clock,
 /// and they are compared with the server's "now", not the local clock's:
-/// the waiter estimates the server's clock from the `Date` header of every
-/// answer ([`ServerClock`](super::ServerClock): the offset from the latest
-/// answer, and the rate when the server's clock runs faster or slower, as
+/// the client estimates each API's clock from the `Date` header of every
+/// answer ([`Client::server_clock`](crate::Client::server_clock), a
+/// [`ServerClock`](super::ServerClock): the offset, narrowed over the
+/// answers, and the rate when the server's clock runs faster or slower, as
 /// a simulator's scaled clock does). So a skewed local clock does not shift
 /// the polls, and against `cfp-sim --speed 30` an ETA 30 s ahead on the
 /// server's clock is 1 s ahead locally. Without a `Date` header, the local

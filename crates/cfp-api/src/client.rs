@@ -1,14 +1,16 @@
 //! The client: the surfaces it talks to, and what its clones share.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use cfp_model::{AccountServiceId, Surface};
 use cfp_transport::{Clock, Credentials, Dispatcher, Redactor};
 use http::HeaderValue;
 
 use crate::base_url::BaseUrl;
+use crate::waiters::ServerClock;
 
 /// A client of the three API surfaces: a method per operation of the
 /// contract (named after its `operationId` in snake case), plus waiters and
@@ -66,6 +68,9 @@ pub(crate) struct Inner {
     /// The ZStack server refused the documented `PUT` with 405: use the
     /// `GET` form from now on.
     upload_jobs_by_query: AtomicBool,
+    /// Each surface's server clock, from the `Date` of its answers (the
+    /// three APIs are different servers, with clocks of their own).
+    server_clocks: [Mutex<ServerClock>; 3],
 }
 
 /// The base URL and credentials of one surface.
@@ -126,6 +131,7 @@ impl Client {
                 user_agent,
                 redactor,
                 upload_jobs_by_query: AtomicBool::new(false),
+                server_clocks: Default::default(),
             }),
         }
     }
@@ -154,6 +160,24 @@ impl Client {
     /// The clock the client waits with.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         self.inner.dispatcher.clock()
+    }
+
+    /// A surface's server clock as estimated from the `Date` header of
+    /// every answer this client (or a clone) has read from it so far: what
+    /// waiters compare server ETAs with.
+    pub fn server_clock(&self, surface: Surface) -> ServerClock {
+        *self.inner.server_clocks[surface_index(surface)]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records an answer's `Date` from `surface`, read now.
+    pub(crate) fn observe_date(&self, surface: Surface, date: SystemTime) {
+        let local = self.clock().wall_now();
+        self.inner.server_clocks[surface_index(surface)]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .observe(local, date);
     }
 
     pub(crate) fn surface(&self, surface: Surface) -> &SurfaceConfig {
@@ -197,5 +221,13 @@ impl fmt::Debug for Client {
             .field("dispatcher", &self.inner.dispatcher)
             .field("upload_jobs_by_query", &self.upload_jobs_by_query())
             .finish()
+    }
+}
+
+fn surface_index(surface: Surface) -> usize {
+    match surface {
+        Surface::Clanforge => 0,
+        Surface::Task => 1,
+        Surface::ZStack => 2,
     }
 }

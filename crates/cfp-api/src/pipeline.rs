@@ -132,6 +132,9 @@ impl Client {
             })
             .map_err(|e| crate::redact::error(e, &redactor, None))?;
         let date = server_date(&response);
+        if let Some(d) = date {
+            self.observe_date(op.spec().surface, d);
+        }
         P::parse(&response)
             .map(|a| a.with_server_date(date))
             .map_err(|e| crate::redact::error(e, &redactor, Some(response.body())))
@@ -143,6 +146,9 @@ impl Client {
         response: &http::Response<Bytes>,
     ) -> Result<Answer<P::Output>, Error> {
         let date = server_date(response);
+        if let Some(d) = date {
+            self.observe_date(P::OPERATION.spec().surface, d);
+        }
         P::parse(response)
             .map(|a| a.with_server_date(date))
             .map_err(|e| self.redacted(e, Some(response.body())))

@@ -83,7 +83,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "EXPR")]
     pub jq: Option<String>,
 
-    /// No progress bar while waiting (it is also off when stderr is not a terminal)
+    /// No progress while waiting: no bar on a terminal, no status lines in a log
     #[arg(long, global = true)]
     pub no_progress: bool,
 

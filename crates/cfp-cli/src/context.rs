@@ -22,6 +22,9 @@ pub struct Ctx {
     pub format: OutputFormat,
     /// Show a progress bar while waiting.
     pub progress_bar: bool,
+    /// Write plain status lines to stderr while waiting (it is not a
+    /// terminal, and progress was not turned off).
+    pub status_lines: bool,
     /// The client's clock (the simulator's time under `--sim`).
     pub clock: Arc<dyn Clock>,
     /// The in-process simulator, kept alive for the run.
@@ -120,6 +123,13 @@ pub fn shell_word(s: &str) -> String {
 pub fn progress_bar_wanted(global: &Global) -> bool {
     use std::io::IsTerminal as _;
     !global.no_progress && std::io::stderr().is_terminal()
+}
+
+/// Status lines instead of a bar: stderr is not a terminal (a CI log) and
+/// nobody said no.
+pub fn status_lines_wanted(global: &Global) -> bool {
+    use std::io::IsTerminal as _;
+    !global.no_progress && !std::io::stderr().is_terminal()
 }
 
 /// The client for these settings.

@@ -16,7 +16,7 @@ use cfp_api::patch::PatchSpec;
 
 use crate::cli::{DemoArgs, Global, OutputFormat};
 use crate::config::Settings;
-use crate::context::{Ctx, build_client, progress_bar_wanted};
+use crate::context::{Ctx, build_client, progress_bar_wanted, status_lines_wanted};
 use crate::error::CliError;
 use crate::sim::LocalSim;
 use crate::wait::wait_for;
@@ -118,6 +118,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         settings,
         format,
         progress_bar: progress_bar_wanted(global),
+        status_lines: status_lines_wanted(global),
         clock,
         sim: Some(sim),
     };

@@ -7,7 +7,7 @@ use cfp_api::{Clock, TokioClock};
 
 use crate::cli::{Cli, Command, ConfigCommand, OutputFormat};
 use crate::config::Settings;
-use crate::context::{Ctx, build_client, progress_bar_wanted};
+use crate::context::{Ctx, build_client, progress_bar_wanted, status_lines_wanted};
 use crate::error::CliError;
 use crate::sim::{LocalSim, SIM_SPEED};
 use crate::{commands, output};
@@ -127,6 +127,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             settings.output.value.unwrap_or(OutputFormat::Json)
         },
         progress_bar: progress_bar_wanted(&cli.global),
+        status_lines: status_lines_wanted(&cli.global),
         settings,
         clock,
         sim,

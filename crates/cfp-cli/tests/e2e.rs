@@ -131,8 +131,10 @@ fn imagediff_wait_streams_ndjson_progress_then_the_result() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert!(lines.len() >= 2, "{lines:?}");
-    for event in &lines[..lines.len() - 1] {
+    assert!(lines.len() >= 3, "{lines:?}");
+    // Progress events, the result event, then the result itself.
+    assert_eq!(lines[lines.len() - 2]["type"], "result", "{lines:?}");
+    for event in &lines[..lines.len() - 2] {
         assert_eq!(event["event"], "progress");
         assert_eq!(event["kind"], "diff");
     }

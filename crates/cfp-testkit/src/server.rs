@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use cfp_model::{Method, OperationId, Surface};
-use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE, RETRY_AFTER};
 use http::{HeaderValue, Request, Response, StatusCode};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
@@ -338,6 +338,12 @@ async fn serve_connection(
             let busy = ticket.busy();
             async move {
                 let mut resp = handle(&shared, &reset, req).await;
+                // The simulator's own clock, scaled or not (hyper would
+                // write the real one): clients schedule against it.
+                if !resp.headers().contains_key(DATE) {
+                    resp.headers_mut()
+                        .insert(DATE, sim_date(shared.clock.now_ms()));
+                }
                 resp.body_mut().busy = Some(busy);
                 Ok::<_, Infallible>(resp)
             }
@@ -419,6 +425,16 @@ fn response(reply: Reply, body: SimBody, extra_len: Option<usize>) -> Response<S
         headers.append(name, value);
     }
     resp
+}
+
+/// The `Date` header at simulated Unix milliseconds `ms`.
+fn sim_date(ms: i64) -> HeaderValue {
+    let at = u64::try_from(ms)
+        .ok()
+        .and_then(|ms| SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    HeaderValue::from_str(&httpdate::fmt_http_date(at))
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
 fn retry_after_header(r: RetryAfter) -> String {

@@ -850,11 +850,15 @@ impl<S: PatchStore> Patch<S> {
                         None,
                         None,
                     );
+                    // ETAs are on the server's clock (as the waiters
+                    // read them): ahead of its "now", in local time.
+                    let server = self.client.server_clock(cfp_model::Surface::Clanforge);
                     let ahead = eta
                         .and_then(|e| u64::try_from(e).ok())
                         .map(|e| std::time::UNIX_EPOCH + Duration::from_secs(e))
-                        .and_then(|at| at.duration_since(clock.wall_now()).ok())
-                        .filter(|d| !d.is_zero());
+                        .and_then(|at| at.duration_since(server.now_at(clock.wall_now())).ok())
+                        .filter(|d| !d.is_zero())
+                        .map(|d| server.local_span(d));
                     let delay = match ahead {
                         // Half a second after the ETA (ETAs are whole
                         // seconds), checked at least every 30 s.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 
 use super::policy::{PollPolicy, Scheduler};
+use super::server_clock::ServerClock;
 use super::targets::{Observation, Options, Outcome, Watched};
 use super::{Progress, WaitError};
 use crate::answer::Answer;
@@ -88,6 +89,18 @@ impl<T: Watched> Waiter<T> {
         }
     }
 
+    /// What is awaited, as a kind and an id: `("diff", 218595)`,
+    /// `("batch", 9)`, `("image", 1)` for a rollout, `("fleet", 2)` for a
+    /// profile switch.
+    pub fn subject(&self) -> (&'static str, u64) {
+        T::subject(&self.target)
+    }
+
+    /// The poll policy set so far.
+    pub fn policy(&self) -> PollPolicy {
+        self.policy
+    }
+
     /// How to schedule polls (default [`PollPolicy::default`]).
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
         self.policy = policy;
@@ -157,6 +170,7 @@ impl<T: Watched> Waiter<T> {
             queued_end: None,
             last_object: None,
             last_error: None,
+            server_clock: ServerClock::new(),
         };
         (engine, self.on_progress)
     }
@@ -192,6 +206,9 @@ struct Engine<T: Watched> {
     last_object: Option<Answer<T>>,
     /// The last poll's error, while polls keep failing in a way that may pass.
     last_error: Option<Error>,
+    /// The server's clock, from the `Date` of its answers (as of the last
+    /// poll).
+    server_clock: ServerClock,
 }
 
 impl<T: Watched> Engine<T> {
@@ -234,7 +251,12 @@ impl<T: Watched> Engine<T> {
                     if remaining.is_zero() {
                         return WaitEvent::Done(self.deadline_end(start, now, Some(e)));
                     }
-                    let backoff = self.scheduler.next_delay(false, None, clock.wall_now());
+                    let backoff = self.scheduler.next_delay(
+                        false,
+                        None,
+                        clock.wall_now(),
+                        &self.server_clock,
+                    );
                     let retry_after = e.retry_after();
                     if retry_after.is_some_and(|r| r > remaining) {
                         // The server asked not to be asked again before the
@@ -266,6 +288,9 @@ impl<T: Watched> Engine<T> {
             };
             let now = clock.now();
             let wall = clock.wall_now();
+            // The client read this answer's Date, and every other answer's
+            // from the same API.
+            self.server_clock = self.client.server_clock(T::SURFACE);
             let seen = object.observe(&self.target, &self.options);
             let changed = self.last_seen.as_ref() != Some(&seen);
             let elapsed = now.saturating_duration_since(start);
@@ -289,7 +314,9 @@ impl<T: Watched> Engine<T> {
                             last_error: None,
                         }))
                     } else {
-                        let delay = self.scheduler.next_delay(changed, seen.hint, wall);
+                        let delay =
+                            self.scheduler
+                                .next_delay(changed, seen.hint, wall, &self.server_clock);
                         self.sleep_first = Some(delay.min(remaining));
                         None
                     }
@@ -305,6 +332,7 @@ impl<T: Watched> Engine<T> {
                 polls: self.polls,
                 elapsed,
                 next_poll_in: self.sleep_first,
+                server_clock: self.server_clock,
             });
             self.last_seen = Some(seen);
             match (progress, end) {

@@ -37,10 +37,12 @@
 //!
 //! Waiting is a plain future: no task is spawned, and dropping the future
 //! stops it at once. Polls are scheduled from the server's ETA where it
-//! gives one (see [`PollPolicy`]).
+//! gives one, compared with the server's own clock as its `Date` headers
+//! tell it ([`ServerClock`]; see [`PollPolicy`]).
 
 mod engine;
 mod policy;
+mod server_clock;
 mod start;
 mod targets;
 
@@ -51,6 +53,7 @@ use cfp_model::UnixTime;
 
 pub use engine::{FINAL_POLL_GRACE, WaitEvent, Waiter};
 pub use policy::PollPolicy;
+pub use server_clock::ServerClock;
 pub use targets::Watched;
 
 use crate::answer::Answer;
@@ -78,6 +81,9 @@ pub struct Progress<T> {
     pub elapsed: Duration,
     /// When the next poll is due, if there will be one.
     pub next_poll_in: Option<Duration>,
+    /// The server's clock as estimated from the answers so far: to count an
+    /// ETA down between polls (`eta − server_clock.now_at(wall now)`).
+    pub server_clock: ServerClock,
 }
 
 /// Counts of a batch (tasks) or a rollout (machines).

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use cfp_model::job::Job;
 use cfp_model::{
     AccountServiceId, DiffId, DiffStatus, FleetId, ImageId, ImageStatus, ImageVersionId,
-    ProfileSwitch, SwitchState, Task, TaskBatch, TaskBatchId, TaskId, TaskResultCode, UnixTime,
-    UpdateId, UpdateJob, VersionJob,
+    ProfileSwitch, Surface, SwitchState, Task, TaskBatch, TaskBatchId, TaskId, TaskResultCode,
+    UnixTime, UpdateId, UpdateJob, VersionJob,
 };
 
 use super::Counts;
@@ -83,8 +83,16 @@ pub(crate) mod sealed {
         /// What identifies the work.
         type Target: fmt::Debug + Send + Sync + 'static;
 
+        /// The API it is read from (whose server clock its ETAs are on).
+        const SURFACE: Surface;
+
         /// `image diff 218595`, `task 42`, …
         fn describe(target: &Self::Target) -> String;
+
+        /// What the work is about, as a kind and an id: `("diff", 218595)`,
+        /// `("task", 42)`, `("image", 1)` for a rollout, `("fleet", 2)` for
+        /// a profile switch.
+        fn subject(target: &Self::Target) -> (&'static str, u64);
 
         /// Reads the object once.
         fn poll<'a>(
@@ -111,6 +119,11 @@ fn wall(t: UnixTime) -> Option<SystemTime> {
 /// A diff job: `(account service id, diff id)`.
 impl Watch for DiffStatus {
     type Target = (AccountServiceId, DiffId);
+    const SURFACE: Surface = Surface::Clanforge;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("diff", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("image diff {}", target.1)
@@ -157,6 +170,11 @@ fn job_observation(job: &impl Job) -> Observation {
 /// An image update job: `(account service id, update id)`.
 impl Watch for UpdateJob {
     type Target = (AccountServiceId, UpdateId);
+    const SURFACE: Surface = Surface::Clanforge;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("update", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("image update {}", target.1)
@@ -181,6 +199,11 @@ impl Watch for UpdateJob {
 /// An image version job: `(account service id, image version id)`.
 impl Watch for VersionJob {
     type Target = (AccountServiceId, ImageVersionId);
+    const SURFACE: Surface = Surface::Clanforge;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("version", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("image version {}", target.1)
@@ -205,6 +228,11 @@ impl Watch for VersionJob {
 /// A reservation fleet's profile switch: `(account service id, fleet id)`.
 impl Watch for ProfileSwitch {
     type Target = (AccountServiceId, FleetId);
+    const SURFACE: Surface = Surface::Clanforge;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("fleet", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("the profile switch of fleet {}", target.1)
@@ -249,6 +277,11 @@ impl Watch for ProfileSwitch {
 /// A task.
 impl Watch for Task {
     type Target = TaskId;
+    const SURFACE: Surface = Surface::Task;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("task", target.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("task {target}")
@@ -306,6 +339,11 @@ fn current_action_end(task: &Task) -> Option<SystemTime> {
 /// A task batch.
 impl Watch for TaskBatch {
     type Target = TaskBatchId;
+    const SURFACE: Surface = Surface::Task;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("batch", target.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("task batch {target}")
@@ -354,6 +392,11 @@ impl Watch for TaskBatch {
 /// An image rollout: `(account service id, image id)`.
 impl Watch for ImageStatus {
     type Target = (AccountServiceId, ImageId);
+    const SURFACE: Surface = Surface::Clanforge;
+
+    fn subject(target: &Self::Target) -> (&'static str, u64) {
+        ("image", target.1.get())
+    }
 
     fn describe(target: &Self::Target) -> String {
         format!("the rollout of image {}", target.1)

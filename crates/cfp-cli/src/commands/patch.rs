@@ -956,6 +956,11 @@ impl Serialize for EventLine<'_> {
         let e = self.0;
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("event", &e.kind)?;
+        // As the waits' events: a type, and when, in RFC 3339.
+        m.serialize_entry("type", "progress")?;
+        if let Ok(ts) = jiff::Timestamp::from_second(e.at) {
+            m.serialize_entry("ts", &ts.to_string())?;
+        }
         m.serialize_entry("at", &e.at)?;
         m.serialize_entry("stage", &e.stage)?;
         m.serialize_entry("message", &e.message)?;

@@ -20,5 +20,6 @@ mod patch;
 mod patch_waiters;
 mod pause_resume;
 mod redirects;
+mod server_clock;
 mod tls;
 mod waiters;

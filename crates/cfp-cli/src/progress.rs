@@ -647,7 +647,7 @@ mod tests {
     #[test]
     fn the_eta_counts_down_and_the_bar_moves_with_the_servers_clock() {
         let d = running_diff();
-        let left = |s| format!("eta in {}", human(Duration::from_secs(s)));
+        let left = |s| format!("eta in {}", crate::output::layout::span(s));
         assert!(
             d.message_at(1000.0).ends_with(&left(141)),
             "{}",
@@ -669,7 +669,7 @@ mod tests {
         assert_eq!(d.position_at(5000.0), (99, 100));
         let log = d.status_at(1010.0);
         assert!(log.starts_with("diff 5 Running 40% · eta 1970"), "{log}");
-        let in_131 = format!("(in {})", human(Duration::from_secs(131)));
+        let in_131 = format!("(in {})", crate::output::layout::span(131));
         assert!(log.ends_with(&in_131), "{log}");
     }
 

@@ -199,6 +199,49 @@ async fn a_failed_or_squashed_diff_ends_unsuccessfully_with_the_job() {
     assert!(e.to_string().ends_with("the job ended Squashed"), "{e}");
 }
 
+/// Clanforge's `jobfailed` counts the failed attempts of a retried job: a
+/// complete diff that failed twice before is a success. A failed job's
+/// answer may say `success: false` beside its job fields: still a job,
+/// ended unsuccessfully with its `joberror`.
+#[tokio::test]
+async fn the_outcome_comes_from_the_state_not_from_jobfailed_or_success() {
+    let rig = support::rig();
+    rig.mock.respond(
+        OperationId::GetImageDiffStatus,
+        MockResponse::json(
+            200,
+            diff_json(5, 100, None, false).replace(r#""jobfailed": 0"#, r#""jobfailed": 2"#),
+        ),
+    );
+    let done = rig
+        .client
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
+        .wait(DEADLINE)
+        .await
+        .unwrap();
+    assert_eq!(done.job.failures, 2);
+    assert!(!done.job.has_failed());
+
+    let rig = support::rig();
+    rig.mock.respond(
+        OperationId::GetImageDiffStatus,
+        MockResponse::json(
+            200,
+            diff_json(6, 40, None, true).replacen('{', r#"{"success": false, "#, 1),
+        ),
+    );
+    let e = rig
+        .client
+        .clanforge(ASID)
+        .wait_for_diff(DIFF)
+        .wait(DEADLINE)
+        .await
+        .unwrap_err();
+    assert!(e.is_unsuccessful(), "a job, not a service error: {e}");
+    assert!(e.to_string().ends_with("machine 2 did not answer"), "{e}");
+}
+
 #[tokio::test]
 async fn the_deadline_stops_the_wait_with_the_last_object() {
     let rig = support::rig();

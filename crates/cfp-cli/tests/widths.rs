@@ -409,12 +409,18 @@ fn the_demos_eta_note_is_in_real_time() {
         .run();
     assert_eq!(run.code, 0, "{}", run.text());
     let text = run.text();
-    // The progress lines' notes: `diff 218596 Running · eta … (in 2s)`.
+    // The progress lines' notes, on the bar (`diff 218596 Running · eta in
+    // 2s`) or in full (`… · eta 2026-…Z (in 2s)`), each within its line.
     let notes: Vec<&str> = text
         .split(" · eta ")
         .skip(1)
-        .filter_map(|rest| rest.split(" (in ").nth(1))
-        .map(|rest| rest.split(')').next().unwrap_or_default())
+        .filter_map(|rest| {
+            let line = rest.split(['\r', '\n', '\u{1b}']).next()?;
+            match line.strip_prefix("in ") {
+                Some(bar) => bar.split(' ').next(),
+                None => line.split(" (in ").nth(1)?.split(')').next(),
+            }
+        })
         .collect();
     assert!(!notes.is_empty(), "an ETA note: {text}");
     for note in notes {

@@ -263,23 +263,6 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     ))?;
     ctx.print(&cf.retry_image_diff(COMPLETE_DIFF).send().await?)?;
 
-    d.section("Clanforge: the same patch in one command")?;
-    // Image 3 runs on fleet 2, so the rollout gate has machines to wait for.
-    sim.world()
-        .start_rollout(PATCHED_IMAGE, vec![RESERVATION_FLEET], 0.0);
-    d.say(&format!("\n$ export BUILD_URL={PATCH_URL}"))?;
-    d.say(&format!(
-        "$ cfp patch --asid 1 --image {PATCHED_IMAGE} --machine {PATCH_MACHINE} --url-env BUILD_URL \
-         --reject-locking-diff --restart --yes"
-    ))?;
-    let url: UpdateUrl = PATCH_URL
-        .parse()
-        .map_err(|e: <UpdateUrl as std::str::FromStr>::Err| CliError::Sim(e.to_string()))?;
-    let spec = PatchSpec::new(asid, PATCHED_IMAGE, PATCH_MACHINE, "release 1.4.2 (legacy)")
-        .restart(true)
-        .reject_locking_diff(true);
-    crate::commands::patch::run_in_memory(ctx, spec, url).await?;
-
     d.section("Clanforge: move a reservation fleet to the new profile")?;
     d.command(&format!(
         "fleet switch-profile {RESERVATION_FLEET} --profile-id {NEW_PROFILE} --within 2h --max-machines 10 --wait"
@@ -391,6 +374,23 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     let ended = ZStackSession::new(session.expose()).map_err(|e| CliError::Sim(e.to_owned()))?;
     client.log_out(ended).send().await?;
     d.say("the ZStack session is over")?;
+
+    d.section("Finally: the whole patch in one command")?;
+    // Image 3 runs on fleet 2, so the rollout gate has machines to wait for.
+    sim.world()
+        .start_rollout(PATCHED_IMAGE, vec![RESERVATION_FLEET], 0.0);
+    d.say(&format!("\n$ export BUILD_URL={PATCH_URL}"))?;
+    d.say(&format!(
+        "$ cfp patch --asid 1 --image {PATCHED_IMAGE} --machine {PATCH_MACHINE} --url-env BUILD_URL \
+         --reject-locking-diff --restart --yes"
+    ))?;
+    let url: UpdateUrl = PATCH_URL
+        .parse()
+        .map_err(|e: <UpdateUrl as std::str::FromStr>::Err| CliError::Sim(e.to_string()))?;
+    let spec = PatchSpec::new(asid, PATCHED_IMAGE, PATCH_MACHINE, "release 1.4.2 (legacy)")
+        .restart(true)
+        .reject_locking_diff(true);
+    crate::commands::patch::run_in_memory(ctx, spec, url).await?;
 
     summary(ctx, &d, sim, started)
 }

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use cfp_api::model::{
-    AccountServiceId, DiffStatus, FleetId, GameId, ImageId, InstallAt, MachineId, ProfileId,
-    UpdateUrl,
+    AccountServiceId, DiffStatus, FleetId, GameId, ImageId, ImageStatus, InstallAt, MachineId,
+    ProfileId, UpdateUrl,
 };
 use cfp_api::patch::{
     Approval, Disable, EventKind, FileStore, FullMode, MaxFailed, Outcome, Patch, PatchError,
@@ -823,6 +823,8 @@ struct View {
     bar: Option<indicatif::ProgressBar>,
     last_plain: Option<Instant>,
     stage: Option<Stage>,
+    /// The rollout per fleet and region, last seen and not yet shown.
+    rollout: Option<ImageStatus>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -844,6 +846,7 @@ impl View {
             bar: None,
             last_plain: None,
             stage: None,
+            rollout: None,
         }
     }
 
@@ -911,14 +914,18 @@ impl View {
                 // Kept short so the line fits 80 columns.
                 msg.truncate(40);
                 bar.set_message(crate::shield::for_terminal(&msg));
+                if let Some(r) = &e.rollout {
+                    self.rollout = Some(r.clone());
+                }
             }
             EventKind::Passed => {
-                if let Some(bar) = self.bar.take() {
-                    bar.finish_and_clear();
-                }
+                self.clear_bar();
                 Self::line(&format!("✓ {:<9} {}", e.stage.name(), e.message));
+                self.show_rollout();
             }
             EventKind::Changes => {
+                // Lines printed under a live bar would leave it behind.
+                self.clear_bar();
                 Self::line(&format!("  {:<9} {}", "changes", e.message));
                 if let Some(d) = &e.diff {
                     let s = d.summary(3);
@@ -934,15 +941,35 @@ impl View {
                 }
             }
             EventKind::Adopted | EventKind::Skipped => {
+                self.clear_bar();
                 Self::line(&format!("  {:<9} {}", e.stage.name(), e.message));
             }
             EventKind::Started | EventKind::Sending => {}
         }
     }
 
-    fn finish(&mut self) {
+    fn clear_bar(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+    }
+
+    /// The rollout's bars per fleet and region, as `image status --detail`
+    /// shows them (fitted to the width), once the gate has read them.
+    fn show_rollout(&mut self) {
+        if let Some(status) = self.rollout.take() {
+            let mut err = std::io::stderr().lock();
+            for line in status.table().lines() {
+                let _ = writeln!(err, "{}", crate::shield::for_terminal(line));
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.clear_bar();
+        // A gate that failed still shows where the machines stand.
+        if self.mode == Mode::Live {
+            self.show_rollout();
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct Ctx {
     /// Write plain status lines to stderr while waiting (it is not a
     /// terminal, and progress was not turned off).
     pub status_lines: bool,
+    /// `-v` or more: errors also show the operation id and the raw error.
+    pub verbose: bool,
     /// The client's clock (the simulator's time under `--sim`).
     pub clock: Arc<dyn Clock>,
     /// The in-process simulator, kept alive for the run.

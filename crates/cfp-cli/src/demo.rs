@@ -119,6 +119,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         format,
         progress_bar: progress_bar_wanted(global),
         status_lines: status_lines_wanted(global),
+        verbose: global.verbose > 0,
         clock,
         sim: Some(sim),
     };

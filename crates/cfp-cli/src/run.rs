@@ -128,11 +128,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         },
         progress_bar: progress_bar_wanted(&cli.global),
         status_lines: status_lines_wanted(&cli.global),
+        verbose: cli.global.verbose > 0,
         settings,
         clock,
         sim,
     };
-    let verbose = cli.global.verbose > 0;
     let mut result = commands::run(&ctx, cli.command).await;
     if crate::dry_run::active() {
         // The recorder stopped the first request of each action: print
@@ -145,7 +145,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             _ => crate::dry_run::print(ctx.format),
         };
     }
-    let result = result.map_err(|e| e.for_people(&ctx.settings, verbose));
+    let result = result.map_err(|e| e.for_people(&ctx.settings, ctx.verbose));
     if let Some(sim) = ctx.sim {
         sim.shutdown().await;
         return result.map_err(CliError::in_local_sim);

@@ -65,6 +65,22 @@ const COMMANDS: &[&[&str]] = &[
     &["imagediff", "create", "--image", "3", "--machine", "4"],
 ];
 
+/// Jobs, tasks and rollouts of a second or two (a diff runs `diff_running`
+/// seconds), so that every wait ends quickly on the real clock.
+fn quick(diff_running: u64) -> Timings {
+    Timings {
+        diff_created: 0,
+        diff_pending: 0,
+        diff_queued: 0,
+        diff_running: diff_running..=diff_running,
+        task_action: 1..=1,
+        rollout_machine: 1..=2,
+        update_running: 1..=1,
+        version_running: 1..=1,
+        switch_step: 1,
+    }
+}
+
 /// Every window of 10 characters of every credential, and of its forms.
 fn windows() -> Vec<String> {
     use base64::Engine as _;
@@ -109,17 +125,7 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
                 // Real time and one-second jobs: cfp's waits follow the
                 // server's ETAs, and every wait ends in a second or two.
                 .clock(ClockMode::Real)
-                .world(World::default().hostile(true).timings(Timings {
-                    diff_created: 0,
-                    diff_pending: 0,
-                    diff_queued: 0,
-                    diff_running: 1..=1,
-                    task_action: 1..=1,
-                    rollout_machine: 1..=2,
-                    update_running: 1..=1,
-                    version_running: 1..=1,
-                    switch_step: 1,
-                }))
+                .world(World::default().hostile(true).timings(quick(1)))
                 .credentials(Credentials {
                     clanforge_key: KEY.into(),
                     clanforge_secret: SECRET.into(),
@@ -209,17 +215,7 @@ fn on_a_terminal_the_bars_and_views_of_a_hostile_server_are_harmless() {
     let hostile = || {
         support::Sim::with(
             ClockMode::Real,
-            World::default().hostile(true).timings(Timings {
-                diff_created: 0,
-                diff_pending: 0,
-                diff_queued: 0,
-                diff_running: 2..=2,
-                task_action: 1..=1,
-                rollout_machine: 1..=2,
-                update_running: 1..=1,
-                version_running: 1..=1,
-                switch_step: 1,
-            }),
+            World::default().hostile(true).timings(quick(2)),
         )
     };
     let state = tempfile::tempdir().unwrap();

@@ -213,7 +213,7 @@ async fn act_on(ctx: &Ctx, act: Act, id: TaskId) -> Result<Answer<Task>, CliErro
 fn about(ctx: &Ctx, id: TaskId, error: CliError) -> CliError {
     error
         .with_subject(format!("task {id}"))
-        .for_people(&ctx.settings, tracing::enabled!(tracing::Level::INFO))
+        .for_people(&ctx.settings, ctx.verbose)
 }
 
 /// The line that reports it: led by the task, once.

@@ -12,32 +12,12 @@ use cfp_api::model::{
     AccountServiceId, FleetId, ImageId, JobState, MachineId, OperationId, ProfileId, SwitchProfile,
     SwitchState,
 };
-use cfp_api::{Client, FINAL_POLL_GRACE, Timeouts, WaitError};
-use cfp_testkit::{ClockMode, RunningSimulator, SimTime};
+use cfp_api::{Client, FINAL_POLL_GRACE, WaitError};
 
-use crate::api_support::{client_for, sim_builder};
+use crate::waiters::scaled;
 
-const SPEED: f64 = 100.0;
 const DEADLINE: Duration = Duration::from_secs(3600);
 const ASID: AccountServiceId = AccountServiceId(1);
-
-async fn scaled() -> (RunningSimulator, Client) {
-    let sim = sim_builder()
-        .clock(ClockMode::Scaled(SPEED))
-        .start()
-        .await
-        .unwrap();
-    let client = client_for(&sim.base_url())
-        .clock(Arc::new(SimTime::new(sim.clock().clone())))
-        .timeouts(
-            Timeouts::default()
-                .with_attempt(Duration::from_secs(100))
-                .with_total(Duration::from_secs(400)),
-        )
-        .build()
-        .unwrap();
-    (sim, client)
-}
 
 #[tokio::test]
 async fn wait_for_update_follows_the_job_to_its_end_with_few_polls() {

@@ -22,7 +22,9 @@ const SPEED: f64 = 100.0;
 const DEADLINE: Duration = Duration::from_secs(3600);
 const ASID: AccountServiceId = AccountServiceId(1);
 
-async fn scaled() -> (RunningSimulator, Client) {
+/// A simulator at [`SPEED`] and a client whose clock follows it (shared
+/// with the patch waiters' tests).
+pub(crate) async fn scaled() -> (RunningSimulator, Client) {
     let sim = sim_builder()
         .clock(ClockMode::Scaled(SPEED))
         .start()

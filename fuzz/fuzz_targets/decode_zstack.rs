@@ -6,7 +6,7 @@ use cfp_model::zstack::{self, ZStackReplyError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
-    match zstack::decode_reply(body) {
+    match zstack::decode_as::<cfp_model::UploadJobDetails>(body) {
         Err(ZStackReplyError::Service(e)) => {
             let _ = e.to_string();
         }

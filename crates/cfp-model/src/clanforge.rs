@@ -505,10 +505,12 @@ pub fn decode_reply<T: ClanforgeReply>(body: &[u8]) -> Result<T, ClanforgeReplyE
     }
 }
 
-// After `job_reply!`, which they use.
-pub mod fleet;
-pub mod patch;
-pub use fleet::{ProfileSwitch, SwitchProfile, SwitchState};
+// After `job_reply!`, which they use. Each file's public types are this
+// module's (and the crate root's): a new type needs no line here.
+mod fleet;
+mod patch;
+pub use fleet::*;
+pub use patch::*;
 pub use patch::{
     DiffRejection, GameOption, ImageLock, ImageOption, ImageOptions, InstallAt, InstallJob,
     InstallStatus, MachineOption, UninstallJob, UpdateJob, UpdateUrl, VersionJob,

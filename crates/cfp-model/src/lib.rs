@@ -23,7 +23,7 @@
 //! that arrive as `[]` when empty ([`IdMap`]), single resources wrapped in
 //! one-element arrays ([`Single`]), integers in exponent notation
 //! ([`ExactU64`]), and failures reported inside a 2xx body
-//! ([`clanforge::decode_reply`], [`zstack::decode_reply`]).
+//! ([`clanforge::decode_reply`], [`zstack::decode_as`]).
 //!
 //! ```
 //! use cfp_model::{clanforge, Job, JobState};
@@ -50,27 +50,15 @@ pub mod task;
 pub mod time;
 pub mod zstack;
 
-pub use clanforge::{
-    ClanforgeError, DiffFiles, DiffInfo, DiffJob, DiffRejection, DiffStatus, DiffSummary,
-    FileChanges, FleetStatus, ImageLock, ImageOptions, ImageStatus, InstallAt, InstallJob,
-    InstallStatus, MachineCounts, ProfileSwitch, RegionStatus, SwitchProfile, SwitchState,
-    UninstallJob, UpdateJob, UpdateUrl, VersionJob,
-};
-pub use collections::{IdMap, Single};
+// Every public item of these modules is also at the crate root, so a new
+// type needs no line here.
+pub use clanforge::*;
+pub use collections::*;
 pub use decode::{DecodeError, decode};
-pub use ids::{
-    AccountServiceId, ApplicationInstanceId, DiffId, EntityId, FleetId, GameId, ImageId,
-    ImageVersionId, InstallJobId, InvalidId, MachineId, ProfileId, RegionId, TaskBatchId, TaskId,
-    TaskTemplateId, UninstallJobId, UpdateId, ZStackImageId,
-};
+pub use ids::*;
 pub use job::{Job, JobFields, JobState};
 pub use number::ExactU64;
 pub use operation::{AuthScheme, Method, OperationId, OperationSpec, RetryClass, Surface};
-pub use task::{
-    CreateTaskBatch, Task, TaskApiError, TaskBatch, TaskCategory, TaskResultCode, TaskTemplate,
-};
+pub use task::*;
 pub use time::{TimeForm, UnixTime};
-pub use zstack::{
-    LogInByAccount, LogOutReply, SessionReply, UploadJob, UploadJobDetails, UploadJobDetailsBody,
-    ZStackError, ZStackSession,
-};
+pub use zstack::*;

@@ -1,10 +1,8 @@
 //! ZStack Cloud: details of an image's suspended or ongoing upload jobs,
 //! and sessions ([`session`]: log in, log out).
 
-pub mod session;
-pub use session::{
-    AccountLogin, LogInByAccount, LogOutReply, SessionInventory, SessionReply, ZStackSession,
-};
+mod session;
+pub use session::*;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -365,11 +363,6 @@ pub fn decode_as<T: ZStackReply>(body: &[u8]) -> Result<T, ZStackReplyError> {
         Some(e) => Err(ZStackReplyError::Service(Box::new(e))),
         None => Ok(reply),
     }
-}
-
-/// Decodes a ZStack upload-job details answer (see [`decode_as`]).
-pub fn decode_reply(body: &[u8]) -> Result<UploadJobDetails, ZStackReplyError> {
-    decode_as(body)
 }
 
 /// Reads a ZStack error body (any status), if it is one.

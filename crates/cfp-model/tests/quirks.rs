@@ -306,7 +306,7 @@ fn unknown_result_codes_and_fields_are_accepted() {
 fn exponent_form_integers_decode_exactly_and_others_are_refused() {
     let body = |offset: &str| format!(r#"{{"existingJobDetails": [{{"offset": {offset}}}]}}"#);
     let ok = |offset: &str| {
-        zstack::decode_reply(body(offset).as_bytes())
+        zstack::decode_as::<cfp_model::UploadJobDetails>(body(offset).as_bytes())
             .unwrap()
             .existing_job_details[0]
             .offset
@@ -317,7 +317,9 @@ fn exponent_form_integers_decode_exactly_and_others_are_refused() {
     assert_eq!(ok("9007199254740993"), 9_007_199_254_740_993);
     assert_eq!(ok("9.007199254740993e15"), 9_007_199_254_740_993);
     for bad in ["1.5", "-1", "-1E3", "4.5e-1", "1e30"] {
-        let Err(ZStackReplyError::Decode(e)) = zstack::decode_reply(body(bad).as_bytes()) else {
+        let Err(ZStackReplyError::Decode(e)) =
+            zstack::decode_as::<cfp_model::UploadJobDetails>(body(bad).as_bytes())
+        else {
             panic!("{bad} was accepted")
         };
         assert_eq!(e.path, "existingJobDetails[0].offset", "{bad}");
@@ -327,7 +329,7 @@ fn exponent_form_integers_decode_exactly_and_others_are_refused() {
 #[test]
 fn existing_job_details_is_an_array_of_objects_with_optional_fields() {
     let body = br#"{"existingJobDetails": [{}, {"longJobState": "Running"}]}"#;
-    let d = zstack::decode_reply(body).unwrap();
+    let d = zstack::decode_as::<cfp_model::UploadJobDetails>(body).unwrap();
     assert_eq!(d.existing_job_details.len(), 2);
     assert_eq!(d.existing_job_details[0], Default::default());
     assert!(!d.existing_job_details[1].is_suspended());
@@ -340,7 +342,8 @@ fn zstack_error_cause_is_recursive_and_opaque_is_free_form() {
         "details": "no image with id abc", "elaboration": null,
         "opaque": {"resourceUuid": "abc", "retry": 3, "nested": {"a": [1]}},
         "cause": {"code": "SYS.1000", "description": "internal", "cause": {"code": "DB.1"}}}}"#;
-    let Err(ZStackReplyError::Service(e)) = zstack::decode_reply(body) else {
+    let Err(ZStackReplyError::Service(e)) = zstack::decode_as::<cfp_model::UploadJobDetails>(body)
+    else {
         panic!()
     };
     assert_eq!(e.chain().count(), 3);
@@ -357,32 +360,33 @@ fn zstack_success_may_be_a_string_and_causes_a_list() {
         "cause": {"code": "SYS.1001", "description": "first"},
         "causes": [{"code": "HOST.1", "description": "second"},
                    {"code": "ID.1001", "description": "Invalid session"}]}}"#;
-    let Err(ZStackReplyError::Service(e)) = zstack::decode_reply(body) else {
+    let Err(ZStackReplyError::Service(e)) = zstack::decode_as::<cfp_model::UploadJobDetails>(body)
+    else {
         panic!()
     };
     let codes: Vec<_> = e.chain().filter_map(|c| c.code.as_deref()).collect();
     assert_eq!(codes, ["SYS.1000", "SYS.1001", "HOST.1", "ID.1001"]);
     assert!(e.is_invalid_session());
     let ok = br#"{"success": "true"}"#;
-    let d = zstack::decode_reply(ok).unwrap();
+    let d = zstack::decode_as::<cfp_model::UploadJobDetails>(ok).unwrap();
     assert!(d.existing_job_details.is_empty(), "no upload jobs");
-    assert!(zstack::decode_reply(br#"{"success": "maybe"}"#).is_err());
+    assert!(zstack::decode_as::<cfp_model::UploadJobDetails>(br#"{"success": "maybe"}"#).is_err());
 }
 
 #[test]
 fn zstack_failure_with_http_200_is_a_service_error() {
     let only_flag = br#"{"success": false}"#;
     assert!(matches!(
-        zstack::decode_reply(only_flag),
+        zstack::decode_as::<cfp_model::UploadJobDetails>(only_flag),
         Err(ZStackReplyError::Service(_))
     ));
     let only_error = br#"{"error": {"code": "SYS.1001"}, "existingJobDetails": []}"#;
     assert!(matches!(
-        zstack::decode_reply(only_error),
+        zstack::decode_as::<cfp_model::UploadJobDetails>(only_error),
         Err(ZStackReplyError::Service(_))
     ));
     let null_error = br#"{"success": true, "error": null, "existingJobDetails": []}"#;
-    assert!(zstack::decode_reply(null_error).is_ok());
+    assert!(zstack::decode_as::<cfp_model::UploadJobDetails>(null_error).is_ok());
 }
 
 #[test]

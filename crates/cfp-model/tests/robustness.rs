@@ -27,7 +27,7 @@ fn decode_everything(body: &[u8]) {
     let _ = decode::<CreateTaskBatch>("t", body);
     let _ = TaskApiError::from_body(body);
     let _ = ClanforgeError::from_body(body);
-    let _ = zstack::decode_reply(body);
+    let _ = zstack::decode_as::<cfp_model::UploadJobDetails>(body);
     let _ = zstack::error_from_body(body);
     let _ = decode::<UploadJobDetailsBody>("t", body);
 }

@@ -160,7 +160,7 @@ fn zstack_upload_job_example() {
     let body = br#"{ "existingJobDetails": [ { "longJobUuid": "0792dd52aeb9329cb1e677fae6465f23",
         "longJobState": "Suspended", "imageUuid": "ccf943310d86335bb3d2511ca8e14137",
         "imageUploadUrl": "http://127.0.0.1:8001/imagestore/upload", "offset": 452984832E8 } ] }"#;
-    let details = zstack::decode_reply(body).unwrap();
+    let details = zstack::decode_as::<cfp_model::UploadJobDetails>(body).unwrap();
     let job = &details.existing_job_details[0];
     assert_eq!(
         job.long_job_uuid.as_deref(),

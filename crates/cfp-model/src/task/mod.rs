@@ -17,10 +17,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::ids::{EntityId, TaskBatchId, TaskId};
 use crate::time::UnixTime;
 
-pub use batch::TaskBatch;
-pub use create::{CreateTaskBatch, Label, TaskActionParam};
-pub use error::{TaskApiError, TaskApiErrorDetail};
-pub use template::{RequiredParam, RequiredParams, TaskTemplate, TaskTemplateAction};
+pub use batch::*;
+pub use create::*;
+pub use error::*;
+pub use template::*;
 
 /// The result code of a task.
 ///

@@ -82,7 +82,7 @@ async fn an_upload_id_that_matches_no_job_is_a_success_with_no_jobs() {
     ] {
         assert_eq!(r.status, 200);
         assert_eq!(r.json(), serde_json::json!({}));
-        let d = cfp_model::zstack::decode_reply(&r.body).unwrap();
+        let d = cfp_model::zstack::decode_as::<cfp_model::UploadJobDetails>(&r.body).unwrap();
         assert!(d.existing_job_details.is_empty());
     }
 }

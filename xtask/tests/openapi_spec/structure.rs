@@ -1,9 +1,10 @@
-//! (1) The contract's structure: the spec parses as OpenAPI 3.1 and holds
-//! exactly the contract's operations, each with the extensions the code
-//! generator reads, one security requirement naming its surface's scheme,
-//! and its servers.
+//! (1) The contract's structure: the spec parses as OpenAPI 3.1, and every
+//! operation it declares follows the contract's rules (a retry class that
+//! follows its verb, a path under its surface, vendor ids where the vendor
+//! has them), with the extensions the code generator reads, one security
+//! requirement naming its surface's scheme, and its servers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use oas3::spec::{
     ObjectOrReference, ParameterIn, ParameterStyle, Schema, SchemaType, SchemaTypeSet,
@@ -14,264 +15,89 @@ use serde_json::Value;
 use crate::support::typed_spec;
 
 // ---------------------------------------------------------------------------
-// The contract
+// The contract's rules
+//
+// The spec is the one list of operations (cfp-model's table is generated
+// from it). What is checked here are the rules every operation follows, so
+// an operation that breaks one fails by name: its retry class follows the
+// verb of its id, its path the prefix of its surface, its credentials the
+// surface's schemes (or none, for ZStack's session calls).
 
-/// One operation of the contract, as the spec must declare it.
-struct Expected {
-    id: &'static str,
-    method: &'static str,
-    path: &'static str,
-    surface: &'static str,
-    retry: &'static str,
-    vendor_id: Option<&'static str>,
-    fallback_for: Option<&'static str>,
-    /// Needs no credentials (`security: []`): ZStack's login and logout.
-    open: bool,
+/// One operation as the spec declares it.
+struct Declared {
+    id: String,
+    method: String,
+    path: String,
+    surface: String,
+    retry: String,
+    vendor_id: Option<String>,
+    fallback_for: Option<String>,
 }
 
-const fn op(
-    id: &'static str,
-    method: &'static str,
-    path: &'static str,
-    surface: &'static str,
-    retry: &'static str,
-    vendor_id: Option<&'static str>,
-) -> Expected {
-    Expected {
-        id,
-        method,
-        path,
-        surface,
-        retry,
-        vendor_id,
-        fallback_for: None,
-        open: false,
+impl Declared {
+    /// Needs no credentials (`security: []`): ZStack's session calls (log in,
+    /// log out, is a session valid), which its REST server answers without a
+    /// session (`@SuppressCredentialCheck`).
+    fn open(&self) -> bool {
+        self.surface == "zstack" && self.path.starts_with("/zstack/v1/accounts/")
     }
 }
 
-/// Written out rather than read from cfp-model's operation table: that
-/// table is generated from the spec under test, so checking the spec
-/// against it would prove nothing. This list is the contract as agreed,
-/// vendor operation ids included, which the generated table does not carry.
-const OPERATIONS: [Expected; 26] = [
-    op(
-        "createImageDiff",
-        "GET",
-        "/cfp/v1/imagediff/create",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "retryImageDiff",
-        "GET",
-        "/cfp/v1/imagediff/{diffid}/retry",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "getImageDiffStatus",
-        "GET",
-        "/cfp/v1/imagediff/{diffid}/status",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "getImageStatus",
-        "GET",
-        "/cfp/v2/project/{accountserviceid}/image/{imageid}/status",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "createImageUpdate",
-        "GET",
-        "/cfp/v1/imageupdate/create",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "getImageUpdateStatus",
-        "GET",
-        "/cfp/v1/imageupdate/{updateid}/status",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "retryImageUpdate",
-        "GET",
-        "/cfp/v1/imageupdate/{updateid}/retry",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "rejectImageDiff",
-        "GET",
-        "/cfp/v1/imagediff/{diffid}/reject",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "createImageVersion",
-        "GET",
-        "/cfp/v1/imageversion/create",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "getImageVersionStatus",
-        "GET",
-        "/cfp/v1/imageversion/{imageversionid}/status",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "getImageInstallStatus",
-        "GET",
-        "/cfp/v1/imageinstall/status",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "getImageOptions",
-        "GET",
-        "/cfp/v1/image/options",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "getFleetProfileSwitch",
-        "GET",
-        "/cfp/v2/fleet/{fleetid}/switchprofile",
-        "clanforge",
-        "safe",
-        None,
-    ),
-    op(
-        "switchFleetProfile",
-        "PATCH",
-        "/cfp/v2/fleet/{fleetid}/switchprofile",
-        "clanforge",
-        "unsafe",
-        None,
-    ),
-    op(
-        "listTaskTemplates",
-        "GET",
-        "/v3/applicationInstance/task/template",
-        "task",
-        "safe",
-        Some("getApplicationInstanceTaskTemplates"),
-    ),
-    op(
-        "listTasks",
-        "GET",
-        "/v3/applicationInstance/task",
-        "task",
-        "safe",
-        Some("getApplicationInstanceTasks"),
-    ),
-    op(
-        "createTaskBatch",
-        "POST",
-        "/v3/applicationInstance/task",
-        "task",
-        "unsafe",
-        Some("createApplicationInstanceTask"),
-    ),
-    op(
-        "getTask",
-        "GET",
-        "/v3/applicationInstance/task/{taskId}",
-        "task",
-        "safe",
-        Some("getApplicationInstanceTask"),
-    ),
-    op(
-        "toggleTaskPause",
-        "PUT",
-        "/v3/applicationInstance/task/{taskId}",
-        "task",
-        "toggle",
-        Some("updateApplicationInstanceTask"),
-    ),
-    op(
-        "cancelTask",
-        "DELETE",
-        "/v3/applicationInstance/task/{taskId}",
-        "task",
-        "safe",
-        Some("deleteApplicationInstanceTask"),
-    ),
-    op(
-        "listTaskBatches",
-        "GET",
-        "/v3/applicationInstance/taskBatch",
-        "task",
-        "safe",
-        Some("getApplicationInstanceTaskBatches"),
-    ),
-    op(
-        "getTaskBatch",
-        "GET",
-        "/v3/applicationInstance/taskBatch/{taskBatchId}",
-        "task",
-        "safe",
-        Some("getApplicationInstanceTaskBatch"),
-    ),
-    op(
-        "getUploadJobDetails",
-        "PUT",
-        "/zstack/v1/images/upload-job/details/{imageId}",
-        "zstack",
-        "safe",
-        Some("GetUploadImageJobDetails"),
-    ),
-    Expected {
-        fallback_for: Some("getUploadJobDetails"),
-        ..op(
-            "getUploadJobDetailsByQuery",
-            "GET",
-            "/zstack/v1/images/upload-job/details/{imageId}",
-            "zstack",
-            "safe",
-            None,
-        )
-    },
-    Expected {
-        open: true,
-        ..op(
-            "logInByAccount",
-            "PUT",
-            "/zstack/v1/accounts/login",
-            "zstack",
-            "unsafe",
-            Some("LogInByAccount"),
-        )
-    },
-    Expected {
-        open: true,
-        ..op(
-            "logOut",
-            "DELETE",
-            "/zstack/v1/accounts/sessions/{sessionUuid}",
-            "zstack",
-            "safe",
-            Some("LogOut"),
-        )
-    },
+/// Every operation of the spec, in its order.
+fn declared() -> Vec<Declared> {
+    let spec = typed_spec();
+    spec.operations()
+        .map(|(path, method, op)| {
+            let id = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            let ext = |key: &str| {
+                op.extensions
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            Declared {
+                surface: ext("cfp-surface").unwrap_or_default(),
+                retry: ext("cfp-retry").unwrap_or_default(),
+                vendor_id: ext("vendor-operation-id"),
+                fallback_for: ext("cfp-fallback-for"),
+                method: method.as_str().to_owned(),
+                path,
+                id,
+            }
+        })
+        .collect()
+}
+
+/// The verbs an operation id may start with, and the retry class each
+/// implies: a read may be repeated; a call that starts or changes a job
+/// may not; ending something (cancel, log out) may, since a second end
+/// changes nothing; a toggle reads before it repeats.
+const VERBS: [(&str, &str); 11] = [
+    ("get", "safe"),
+    ("list", "safe"),
+    ("validate", "safe"),
+    ("cancel", "safe"),
+    ("logOut", "safe"),
+    ("create", "unsafe"),
+    ("retry", "unsafe"),
+    ("reject", "unsafe"),
+    ("switch", "unsafe"),
+    ("logIn", "unsafe"),
+    ("toggle", "toggle"),
 ];
+
+/// The path prefix of each surface.
+fn prefix_for(surface: &str) -> &'static str {
+    match surface {
+        "clanforge" => "/cfp/",
+        "task" => "/v3/",
+        "zstack" => "/zstack/v1/",
+        other => panic!("unknown surface {other:?}"),
+    }
+}
 
 /// The security schemes each surface authenticates with: alternatives,
 /// one requirement each (ZStack takes a session or an AccessKey).
@@ -318,66 +144,115 @@ fn spec_is_openapi_3_1() {
 }
 
 #[test]
-fn spec_declares_exactly_the_contract_operations() {
-    let spec = typed_spec();
-    let found: Vec<(String, String, String)> = spec
-        .operations()
-        .map(|(path, method, op)| {
-            let id = op
-                .operation_id
-                .clone()
-                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
-            (id, method.as_str().to_owned(), path)
-        })
-        .collect();
-    let by_id: BTreeMap<&str, (&str, &str)> = found
+fn every_operation_is_declared_once_under_its_surface() {
+    let ops = declared();
+    assert!(!ops.is_empty(), "the spec declares no operation");
+    let ids: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids.len(), ops.len(), "duplicate operationIds");
+    let routes: BTreeSet<(&str, &str)> = ops
         .iter()
-        .map(|(id, m, p)| (id.as_str(), (m.as_str(), p.as_str())))
+        .map(|o| (o.method.as_str(), o.path.as_str()))
         .collect();
     assert_eq!(
-        by_id.len(),
-        found.len(),
-        "duplicate operationIds: {found:?}"
+        routes.len(),
+        ops.len(),
+        "two operations share a method and path"
     );
-    let want: BTreeSet<&str> = OPERATIONS.iter().map(|e| e.id).collect();
-    let have: BTreeSet<&str> = by_id.keys().copied().collect();
-    assert_eq!(have, want, "operationIds differ from the contract");
-    for e in &OPERATIONS {
-        assert_eq!(
-            by_id[e.id],
-            (e.method, e.path),
-            "method and path of {}",
-            e.id
+    for o in &ops {
+        assert!(
+            o.id.starts_with(|c: char| c.is_ascii_lowercase())
+                && o.id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "{}: an operationId is lowerCamelCase",
+            o.id
         );
+        assert!(
+            o.path.starts_with(prefix_for(&o.surface)),
+            "{}: a {} path starts with {}, not {}",
+            o.id,
+            o.surface,
+            prefix_for(&o.surface),
+            o.path
+        );
+    }
+}
+
+#[test]
+fn every_retry_class_follows_the_verb_of_its_operation() {
+    for o in declared() {
+        let Some((verb, class)) = VERBS.iter().find(|(verb, _)| {
+            o.id.strip_prefix(verb).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase())
+            })
+        }) else {
+            panic!(
+                "{}: its verb is none of {:?}; add it to VERBS with the retry class it implies",
+                o.id,
+                VERBS.map(|(v, _)| v)
+            );
+        };
+        assert_eq!(
+            o.retry, *class,
+            "{}: x-cfp-retry of a `{verb}` operation",
+            o.id
+        );
+    }
+}
+
+#[test]
+fn vendor_ids_and_fallbacks_name_what_exists() {
+    let ops = declared();
+    for o in &ops {
+        match (&o.fallback_for, o.surface.as_str()) {
+            (Some(main), _) => {
+                let Some(m) = ops.iter().find(|m| &m.id == main) else {
+                    panic!("{}: x-cfp-fallback-for names no operation {main}", o.id);
+                };
+                assert_eq!(
+                    (m.path.as_str(), m.surface.as_str()),
+                    (o.path.as_str(), o.surface.as_str()),
+                    "{}: a fallback is another method on its operation's path",
+                    o.id
+                );
+                assert!(
+                    o.vendor_id.is_none(),
+                    "{}: a fallback is not a vendor operation",
+                    o.id
+                );
+            }
+            // The task API's OpenAPI and ZStack's API messages name every
+            // operation; Clanforge's pages name none.
+            (None, "task" | "zstack") => assert!(
+                o.vendor_id.as_deref().is_some_and(|v| !v.is_empty()),
+                "{}: x-vendor-operation-id names the vendor's operation",
+                o.id
+            ),
+            (None, _) => assert!(
+                o.vendor_id.is_none(),
+                "{}: Clanforge publishes no operation ids",
+                o.id
+            ),
+        }
     }
 }
 
 #[test]
 fn every_operation_carries_the_generator_extensions() {
     let spec = typed_spec();
-    for e in &OPERATIONS {
+    for e in &declared() {
         let op = spec
-            .operation_by_id(e.id)
+            .operation_by_id(&e.id)
             .unwrap_or_else(|| panic!("no operation {}", e.id));
-        let ext = |key: &str| op.extensions.get(key).and_then(Value::as_str);
-        assert_eq!(
-            ext("cfp-surface"),
-            Some(e.surface),
-            "x-cfp-surface of {}",
-            e.id
+        assert!(
+            matches!(e.surface.as_str(), "clanforge" | "task" | "zstack"),
+            "x-cfp-surface of {}: {:?}",
+            e.id,
+            e.surface
         );
-        assert_eq!(ext("cfp-retry"), Some(e.retry), "x-cfp-retry of {}", e.id);
-        assert_eq!(
-            ext("vendor-operation-id"),
-            e.vendor_id,
-            "x-vendor-operation-id of {}",
-            e.id
-        );
-        assert_eq!(
-            ext("cfp-fallback-for"),
-            e.fallback_for,
-            "x-cfp-fallback-for of {}",
-            e.id
+        assert!(
+            matches!(e.retry.as_str(), "safe" | "unsafe" | "toggle"),
+            "x-cfp-retry of {}: {:?}",
+            e.id,
+            e.retry
         );
         for key in op.extensions.keys() {
             assert!(
@@ -400,7 +275,7 @@ fn every_operation_carries_the_generator_extensions() {
             "{} needs a description",
             e.id
         );
-        assert_eq!(op.tags, [e.surface], "tags of {}", e.id);
+        assert_eq!(op.tags, [e.surface.as_str()], "tags of {}", e.id);
         // The generator reads each operation on its own: no parameter $refs.
         assert!(
             op.parameters
@@ -420,9 +295,9 @@ fn every_operation_has_its_surface_security_requirements() {
         .as_ref()
         .expect("components")
         .security_schemes;
-    for e in &OPERATIONS {
-        let op = spec.operation_by_id(e.id).expect("operation");
-        if e.open {
+    for e in &declared() {
+        let op = spec.operation_by_id(&e.id).expect("operation");
+        if e.open() {
             assert!(op.security.is_empty(), "{} needs no credentials", e.id);
             continue;
         }
@@ -437,7 +312,7 @@ fn every_operation_has_its_surface_security_requirements() {
             .collect();
         assert_eq!(
             names,
-            schemes_for(e.surface),
+            schemes_for(&e.surface),
             "security schemes of {}",
             e.id
         );
@@ -515,10 +390,10 @@ fn servers_are_declared_globally_and_per_path() {
         BTreeSet::from(["clanforge", "task", "zstack"].map(server_for))
     );
     let paths = spec.paths.as_ref().expect("paths");
-    for e in &OPERATIONS {
-        let item = &paths[e.path];
+    for e in &declared() {
+        let item = &paths[&e.path];
         let urls: Vec<&str> = item.servers.iter().map(|s| s.url.as_str()).collect();
-        assert_eq!(urls, [server_for(e.surface)], "servers of path {}", e.path);
+        assert_eq!(urls, [server_for(&e.surface)], "servers of path {}", e.path);
     }
     for server in spec.servers.iter().chain(
         paths

@@ -7,6 +7,9 @@ use clap::Subcommand;
 use super::task_set::{self, Act};
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::{Col, Grid, Value, key_values, when_cell};
+use crate::output::table::text;
 use crate::wait::wait_for;
 
 #[derive(Debug, Subcommand)]
@@ -166,9 +169,87 @@ fn is_bad(code: TaskResultCode) -> bool {
     code.is_failure() || code.is_cancelled()
 }
 
+// -- How people see it --------------------------------------------------------
+
+fn batch_row(b: &TaskBatch) -> Vec<Value> {
+    vec![
+        text(b.id),
+        text(b.num_tasks),
+        text(b.num_tasks_ok),
+        text(b.num_tasks_failed),
+        text(b.num_tasks_cancelled),
+        text(format!("{}%", b.percent())),
+        text(when_cell(b.created_at)),
+        text(when_cell(b.execute_at)),
+        text(when_cell(b.finished_at)),
+    ]
+}
+
+/// The batch table's columns; on a narrow terminal the creation time goes
+/// first, then the cancelled count.
+const BATCH_COLUMNS: [Col; 9] = [
+    Col::keep("id").right(),
+    Col::keep("tasks").right(),
+    Col::keep("ok").right(),
+    Col::keep("failed").right(),
+    Col::keep("cancelled").right().drop(2),
+    Col::keep("ended").right(),
+    Col::keep("created").drop(3),
+    Col::keep("execute at").drop(1),
+    Col::keep("finished"),
+];
+
+impl Table for Vec<TaskBatch> {
+    fn table(&self) -> String {
+        let mut t = Grid::new(BATCH_COLUMNS);
+        for b in self {
+            t.row(batch_row(b));
+        }
+        t.render()
+    }
+}
+
+impl Table for TaskBatch {
+    fn table(&self) -> String {
+        let mut t = Grid::new(BATCH_COLUMNS);
+        t.row(batch_row(self));
+        format!(
+            "{}\n{}",
+            t.render(),
+            key_values(&[("tasks", id_list(&self.task_ids))])
+        )
+    }
+}
+
+/// Up to a dozen ids, then how many more: a batch may hold thousands.
+fn id_list<T: std::fmt::Display>(ids: &[T]) -> String {
+    const SHOWN: usize = 12;
+    if ids.is_empty() {
+        return "-".into();
+    }
+    let head: Vec<String> = ids.iter().take(SHOWN).map(ToString::to_string).collect();
+    match ids.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => {
+            format!("{} … and {more} more (-o json lists all)", head.join(" "))
+        }
+        _ => head.join(" "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_id_lists_are_cut_with_a_count() {
+        let ids: Vec<u32> = (1..=60).collect();
+        assert_eq!(
+            id_list(&ids),
+            "1 2 3 4 5 6 7 8 9 10 11 12 … and 48 more (-o json lists all)"
+        );
+        assert_eq!(id_list(&[7, 8]), "7 8");
+        assert_eq!(id_list::<u32>(&[]), "-");
+    }
 
     fn task(code: TaskResultCode, text: &str) -> Task {
         serde_json::from_value(serde_json::json!({

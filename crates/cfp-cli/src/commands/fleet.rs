@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use cfp_api::model::{AccountServiceId, FleetId, ProfileId, SwitchProfile};
+use cfp_api::model::{AccountServiceId, FleetId, ProfileId, ProfileSwitch, SwitchProfile};
 use clap::Subcommand;
 
 use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::key_values;
 use crate::parse::parse_duration;
 use crate::wait::wait_for;
 
@@ -137,4 +139,30 @@ pub(super) async fn run(ctx: &Ctx, c: FleetCommand) -> Result<(), CliError> {
     )
     .await?;
     ctx.print(&done)
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for ProfileSwitch {
+    fn table(&self) -> String {
+        let total = self.servers_pending.saturating_add(self.servers_processed);
+        key_values(&[
+            ("state", self.state.to_string()),
+            ("profile", self.profile_id.to_string()),
+            (
+                "switched",
+                format!(
+                    "{} of {total} {} ({}%)",
+                    self.servers_processed,
+                    if total == 1 { "server" } else { "servers" },
+                    self.percent()
+                ),
+            ),
+            ("pending", self.servers_pending.to_string()),
+            (
+                "deadline",
+                self.deadline.clone().unwrap_or_else(|| "-".into()),
+            ),
+        ])
+    }
 }

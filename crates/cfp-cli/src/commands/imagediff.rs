@@ -1,12 +1,17 @@
 //! `cfp imagediff create | retry | status | reject`.
 
-use cfp_api::model::{AccountServiceId, DiffId, ImageId, MachineId};
+use cfp_api::model::{
+    AccountServiceId, DiffId, DiffJob, DiffRejection, DiffStatus, ImageId, MachineId,
+};
 use clap::Subcommand;
 
 use super::locked_image;
 use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::key_values;
+use crate::output::table::job_rows;
 use crate::wait::wait_for;
 
 #[derive(Debug, Subcommand)]
@@ -223,4 +228,117 @@ fn created_diff_hint(
          \"image locked by diffid: N\", which names it",
         diff_status(ctx, asid, "DIFFID")
     )
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for DiffJob {
+    fn table(&self) -> String {
+        key_values(&job_rows("diff", self.diff_id.to_string(), self))
+    }
+}
+
+impl Table for DiffRejection {
+    fn table(&self) -> String {
+        match self {
+            Self::Rejected { diff_id } => format!(
+                "diff {diff_id} rejected: the image is no longer locked by it; the reference \
+                 machine was left as it is\n"
+            ),
+            Self::Reinstalling(job) => {
+                let mut out = String::from(
+                    "diff rejected: the image is no longer locked by it; the reference machine \
+                     is being reinstalled to the image's last good state\n\n",
+                );
+                out.push_str(&key_values(&job_rows(
+                    "uninstall job",
+                    job.uninstall_job_id.to_string(),
+                    job,
+                )));
+                out
+            }
+        }
+    }
+}
+
+impl Table for DiffStatus {
+    fn table(&self) -> String {
+        let mut rows = job_rows("diff", self.job.diff_id.to_string(), &self.job);
+        for (label, info) in [
+            ("game", &self.game),
+            ("image", &self.image),
+            ("machine", &self.machine),
+        ] {
+            if let Some(i) = info {
+                let id = i
+                    .game_id
+                    .map(|v| v.to_string())
+                    .or(i.image_id.map(|v| v.to_string()))
+                    .or(i.machine_id.map(|v| v.to_string()));
+                let shown = match (id, &i.name) {
+                    (Some(id), Some(n)) => format!("{id} {n}"),
+                    (Some(id), None) => id,
+                    (None, Some(n)) => n.clone(),
+                    (None, None) => "-".into(),
+                };
+                rows.push((label, shown));
+            }
+        }
+        let mut out = key_values(&rows);
+        if self.job.state().is_success() {
+            out.push_str(&diff_summary(self));
+        }
+        out
+    }
+}
+
+/// How many of the largest paths of each kind the summary lists.
+const SUMMARY_PATHS: usize = 5;
+
+/// `changes  added 2 · modified 3 · removed 0`, then the largest paths of
+/// each kind (`+` added, `~` modified, `-` removed) with their sizes.
+fn diff_summary(status: &DiffStatus) -> String {
+    let summary = status.summary(SUMMARY_PATHS);
+    let mut out = format!(
+        "\nchanges  added {} · modified {} · removed {}\n",
+        summary.added.count, summary.modified.count, summary.removed.count
+    );
+    if status.has_no_changes() {
+        out.push_str(
+            "         no file changed: a version made from this diff must be a full one\n",
+        );
+        return out;
+    }
+    for (mark, kind) in [
+        ('+', &summary.added),
+        ('~', &summary.modified),
+        ('-', &summary.removed),
+    ] {
+        for (path, size) in &kind.largest {
+            let size = size.map(bytes).unwrap_or_default();
+            out.push_str(&format!("  {mark} {path}  {size}\n"));
+        }
+        if kind.count > kind.largest.len() {
+            out.push_str(&format!(
+                "  {mark} … and {} more\n",
+                kind.count - kind.largest.len()
+            ));
+        }
+    }
+    out
+}
+
+/// A size for people: `512 B`, `4.0 KiB`, `256.0 MiB`.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }

@@ -14,6 +14,8 @@ use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
 use crate::output::Table;
+use crate::output::layout::{Col, Grid, when_cell};
+use crate::output::table::text;
 
 #[derive(Debug, Subcommand)]
 pub enum ImageinstallCommand {
@@ -156,6 +158,56 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for InstallStatus {
+    fn table(&self) -> String {
+        if self.installs.is_empty() {
+            return "no install in progress\n".into();
+        }
+        let mut t = Grid::new([
+            Col::keep("install job").right(),
+            Col::keep("version").right(),
+            Col::text("machine"),
+            Col::text("location").drop(2),
+            Col::text("state"),
+            Col::keep("%").right(),
+            Col::keep("install at").drop(1),
+            Col::keep("restart").drop(3),
+        ]);
+        let dash = || "-".to_owned();
+        for j in &self.installs {
+            let location = j
+                .location
+                .as_ref()
+                .map(|l| match l {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_else(dash);
+            t.row(vec![
+                text(j.job_id),
+                text(
+                    j.target_version_id
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(dash),
+                ),
+                text(j.machine_text().unwrap_or_else(dash)),
+                text(location),
+                text(j.state()),
+                text(j.percent()),
+                text(j.install_at.map(when_cell).unwrap_or_else(dash)),
+                text(match j.restarts() {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                }),
+            ]);
+        }
+        t.render()
     }
 }
 

@@ -9,13 +9,16 @@
 use std::fmt;
 use std::str::FromStr;
 
-use cfp_api::model::{AccountServiceId, ImageId, MachineId, UpdateId, UpdateUrl};
+use cfp_api::model::{AccountServiceId, ImageId, MachineId, UpdateId, UpdateJob, UpdateUrl};
 use clap::Subcommand;
 
 use super::locked_image;
 use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::key_values;
+use crate::output::table::job_rows;
 use crate::wait::wait_for;
 
 /// The variable `imageupdate create` reads the update URL from when no
@@ -316,4 +319,12 @@ fn update_status(ctx: &Ctx, asid: AccountServiceId, update: &str) -> String {
         "cfp {}imageupdate status --asid {asid} {update}",
         ctx.sim_flag()
     )
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for UpdateJob {
+    fn table(&self) -> String {
+        key_values(&job_rows("update", self.update_id.to_string(), self))
+    }
 }

@@ -2,12 +2,15 @@
 //! image's next version, and installed on the fleets that run the image.
 
 use cfp_api::ServiceError;
-use cfp_api::model::{AccountServiceId, DiffId, ImageVersionId, InstallAt};
+use cfp_api::model::{AccountServiceId, DiffId, ImageVersionId, InstallAt, VersionJob};
 use clap::{Args, Subcommand};
 
 use crate::cli::Asid;
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::key_values;
+use crate::output::table::job_rows;
 use crate::parse::parse_duration;
 use crate::wait::wait_for;
 
@@ -233,6 +236,14 @@ fn version_refused(ctx: &Ctx, asid: AccountServiceId, diff: DiffId, e: cfp_api::
             ctx.sim_flag()
         ),
     )
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for VersionJob {
+    fn table(&self) -> String {
+        key_values(&job_rows("version", self.version_id.to_string(), self))
+    }
 }
 
 #[cfg(test)]

@@ -1,18 +1,21 @@
 //! `cfp task templates | list | create | get | pause | resume | cancel`.
 
 use cfp_api::model::{
-    ApplicationInstanceId, FleetId, RegionId, TaskBatchId, TaskId, TaskTemplateId,
+    ApplicationInstanceId, CreateTaskBatch, FleetId, RegionId, Task, TaskBatchId, TaskId,
+    TaskTemplate, TaskTemplateId, UnixTime,
 };
 use clap::{Args, Subcommand};
 
 use crate::parse::{At, KeyValue};
 use cfp_api::model::task::{Label, TaskActionParam};
-use cfp_api::model::{CreateTaskBatch, UnixTime};
 
 use super::batch::wait_batch;
 use super::task_set::{self, Act, StateFilter};
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::{Col, Grid, Value, key_values, when_cell, when_line};
+use crate::output::table::text;
 
 #[derive(Debug, Subcommand)]
 pub enum TaskCommand {
@@ -263,4 +266,87 @@ async fn confirmation(ctx: &Ctx, args: &TaskCreateArgs, req: &CreateTaskBatch) -
         None => "now".to_owned(),
     };
     format!("Create a batch that runs {template} on {servers}, {when}?")
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for Vec<TaskTemplate> {
+    fn table(&self) -> String {
+        let mut t = Grid::new([
+            Col::keep("id").right(),
+            Col::text("name"),
+            Col::text("description").drop(1),
+            Col::text("required params"),
+        ]);
+        for tpl in self {
+            t.row(vec![
+                text(tpl.id),
+                text(&tpl.name),
+                text(&tpl.description),
+                text(tpl.required_params().join(", ")),
+            ]);
+        }
+        t.render()
+    }
+}
+
+fn task_row(task: &Task) -> Vec<Value> {
+    vec![
+        text(task.id),
+        text(&task.name),
+        text(task.batch_id),
+        text(task.entity_id),
+        text(task.result_code),
+        text(when_cell(task.execute_at)),
+        text(when_cell(task.finished_at)),
+        text(&task.result_text),
+        text(task.category_id.id()),
+        text(task.current_action_idx),
+        text(when_cell(task.last_activity_at)),
+    ]
+}
+
+/// The task table's columns: on a narrow terminal the execute time goes
+/// first, then the batch, the entity, the finish time; `-o wide` adds the
+/// category, the current action and the last activity.
+const TASK_COLUMNS: [Col; 11] = [
+    Col::keep("id").right(),
+    Col::text("name"),
+    Col::keep("batch").right().drop(4),
+    Col::keep("entity").right().drop(3),
+    Col::text("result"),
+    Col::keep("execute at").drop(5),
+    Col::keep("finished").drop(2),
+    Col::text("text").drop(1),
+    Col::keep("category").right().wide_only(),
+    Col::keep("action").right().wide_only(),
+    Col::keep("last activity").wide_only(),
+];
+
+impl Table for Vec<Task> {
+    fn table(&self) -> String {
+        let mut t = Grid::new(TASK_COLUMNS);
+        for task in self {
+            t.row(task_row(task));
+        }
+        t.render()
+    }
+}
+
+impl Table for Task {
+    fn table(&self) -> String {
+        key_values(&[
+            ("task", self.id.to_string()),
+            ("name", self.name.clone()),
+            ("batch", self.batch_id.to_string()),
+            ("entity", self.entity_id.to_string()),
+            ("category", self.category_id.id().to_string()),
+            ("result", self.result_code.to_string()),
+            ("text", self.result_text.clone()),
+            ("action", self.current_action_idx.to_string()),
+            ("execute at", when_line(self.execute_at)),
+            ("last activity", when_line(self.last_activity_at)),
+            ("finished", when_line(self.finished_at)),
+        ])
+    }
 }

@@ -813,10 +813,17 @@ mod tests {
     fn the_generated_table_is_current_and_marked() {
         let root = root();
         let ops = spec::load(&root.join("docs/openapi.yaml")).unwrap();
-        assert_eq!(ops.len(), 26);
+        assert!(!ops.is_empty());
         let generated = rustfmt(&operations_rs(&ops)).unwrap();
         assert!(generated.starts_with("// @generated"));
         assert!(generated.contains("DO NOT EDIT"));
+        for op in &ops {
+            assert!(
+                generated.contains(&format!("\"{}\"", op.name)),
+                "{}",
+                op.name
+            );
+        }
         let on_disk =
             std::fs::read_to_string(root.join("crates/cfp-model/src/generated/operations.rs"))
                 .unwrap();

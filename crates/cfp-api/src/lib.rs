@@ -15,11 +15,14 @@
 //! [`send`](Call::send) sends it and answers an [`Answer`]: the typed value
 //! (through `Deref`) and the vendor's body, with every field it sent.
 //!
-//! | surface | methods |
-//! |---|---|
-//! | Clanforge ([`Clanforge`]) | [`create_image_diff`](Clanforge::create_image_diff), [`retry_image_diff`](Clanforge::retry_image_diff), [`get_image_diff_status`](Clanforge::get_image_diff_status), [`get_image_status`](Clanforge::get_image_status) |
-//! | task API | [`list_task_templates`](Client::list_task_templates), [`list_tasks`](Client::list_tasks), [`create_task_batch`](Client::create_task_batch), [`get_task`](Client::get_task), [`toggle_task_pause`](Client::toggle_task_pause), [`cancel_task`](Client::cancel_task), [`list_task_batches`](Client::list_task_batches), [`get_task_batch`](Client::get_task_batch); idempotent [`pause_task`](Client::pause_task) and [`resume_task`](Client::resume_task) |
-//! | ZStack | [`get_upload_job_details`](Client::get_upload_job_details) (with the `405` fallback to the `GET` form) |
+//! Every operation of [`OperationId::ALL`](model::OperationId::ALL) has its
+//! method: Clanforge's on [`Clanforge`], the task API's and ZStack's on
+//! [`Client`] (their pages list them all). Beside them: the idempotent
+//! [`pause_task`](Client::pause_task) and [`resume_task`](Client::resume_task)
+//! over the one toggle, [`zstack_login`](Client::zstack_login) (the password
+//! sent as ZStack's clients send it), and
+//! [`get_upload_job_details`](Client::get_upload_job_details) falling back to
+//! the `GET` form on `405`.
 //!
 //! Waiters: [`Clanforge::wait_for_diff`], [`Client::wait_for_task`],
 //! [`Client::wait_for_batch`], [`Clanforge::wait_for_rollout`] (see

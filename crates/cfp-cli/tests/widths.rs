@@ -341,7 +341,11 @@ fn the_demo_fits_its_summary_and_shows_the_newest_tasks() {
             );
         }
         let text = summary.join("\n");
-        assert!(text.contains("26 of 26 operations exercised"), "{text}");
+        let n = cfp_api::model::OperationId::ALL.len();
+        assert!(
+            text.contains(&format!("{n} of {n} operations exercised")),
+            "{text}"
+        );
         assert!(text.contains("getUploadJobDetails"), "{text}");
         // Newest first: the scheduled batch's two tasks (61, 62) lead.
         let all = screen.join("\n");

@@ -6,14 +6,14 @@
 //! depends on nothing async, so a crate that only needs the types compiles
 //! serde and little else.
 //!
-//! | surface | module | operations |
+//! | surface | module | about |
 //! |---|---|---|
-//! | Clanforge (Multiplay) | [`clanforge`] | image diff create, retry, status and reject; image update create, status and retry; image version create and status; install status; image options; image rollout status; fleet profile switch and its status |
-//! | application-instance task API | [`task`] | templates; tasks (list, get, pause/resume, cancel); batches (create, list, get) |
-//! | ZStack Cloud | [`zstack`] | upload-job details; log in, log out |
+//! | Clanforge (Multiplay) | [`clanforge`] | image updates, diffs, versions and installs; image options and rollout; reservation fleet profile switches |
+//! | application-instance task API | [`task`] | task templates, tasks and task batches |
+//! | ZStack Cloud | [`zstack`] | upload jobs and sessions |
 //!
 //! The generated [`OperationId`] table lists every operation with its method,
-//! path, surface, auth scheme and retry class.
+//! path, surface, auth scheme and retry class ([`OperationId::ALL`]).
 //!
 //! # Decoding
 //!

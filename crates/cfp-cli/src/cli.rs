@@ -149,7 +149,7 @@ pub enum Command {
     #[doc(alias = "getUploadJobDetails")]
     UploadJob(UploadJobArgs),
 
-    /// ZStack sessions: log in, log out
+    /// ZStack sessions for the next commands
     #[command(subcommand)]
     Zstack(ZstackCommand),
 

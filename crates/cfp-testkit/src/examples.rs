@@ -35,6 +35,7 @@
 //! | `getUploadJobDetailsByQuery`, `getUploadJobDetails` | the suspended upload of ZStack image `ccf943310d86335bb3d2511ca8e14137`, with the system tag `resumable::true` |
 //! | `logInByAccount` | account `admin`, password `password` |
 //! | `logOut` | a session (ending one that is over changes nothing) |
+//! | `validateSession` | the session `logOut` ended: not valid (a success) |
 //!
 //! A suite that gives each call its own resource, or spreads calls over
 //! many, keeps the call and changes its [`Subject`] with [`Example::on`].
@@ -71,7 +72,7 @@ use cfp_model::params::{
     GetTaskBatchParams, GetTaskParams, GetUploadJobDetailsByQueryParams, GetUploadJobDetailsParams,
     ListTaskBatchesParams, ListTaskTemplatesParams, ListTasksParams, LogInByAccountParams,
     LogOutParams, RejectImageDiffParams, RetryImageDiffParams, RetryImageUpdateParams,
-    SwitchFleetProfileParams, ToggleTaskPauseParams,
+    SwitchFleetProfileParams, ToggleTaskPauseParams, ValidateSessionParams,
 };
 use cfp_model::{
     AccountServiceId, ApplicationInstanceId, CreateTaskBatch, DiffId, FleetId, GameId, ImageId,
@@ -246,7 +247,8 @@ impl Example {
             | AnyParams::GetImageInstallStatus(_)
             | AnyParams::GetImageOptions(_)
             | AnyParams::LogInByAccount(_)
-            | AnyParams::LogOut(_) => {
+            | AnyParams::LogOut(_)
+            | AnyParams::ValidateSession(_) => {
                 if subject != Subject::Shared {
                     return None;
                 }
@@ -407,6 +409,11 @@ pub fn example(op: OperationId) -> Example {
         Op::LogOut => Example::new(
             op,
             AnyParams::LogOut(LogOutParams::new(example_session())),
+            Subject::Shared,
+        ),
+        Op::ValidateSession => Example::new(
+            op,
+            AnyParams::ValidateSession(ValidateSessionParams::new(example_session())),
             Subject::Shared,
         ),
         Op::RetryImageDiff => Example::new(

@@ -481,6 +481,21 @@ impl Client {
 }
 
 impl Client {
+    /// Whether a session is still valid.
+    ///
+    /// Says whether the session `sessionUuid` exists and has not expired: a read, safe to repeat. No credentials are needed besides the session in the path (`@SuppressCredentialCheck`); an unknown or expired session is a success with `valid: false`, not an error. Source: zstackio/zstack `APIValidateSessionMsg` (`GET /v1/accounts/sessions/{sessionUuid}/valid`) and its reply `APIValidateSessionReply`, whose REST form names the field `valid` (`@RestResponse(fieldsTo = {"valid=validSession"})`).
+    ///
+    /// `GET /zstack/v1/accounts/sessions/{sessionUuid}/valid` (`validateSession`); retry class: safe.
+    #[doc(alias = "validateSession")]
+    pub fn validate_session(
+        &self,
+        session: cfp_model::ZStackSession,
+    ) -> Call<ValidateSessionParams> {
+        Call::new(self.clone(), ValidateSessionParams::new(session))
+    }
+}
+
+impl Client {
     /// Sends any operation's parameters and reads the answer, keeping the
     /// body and dropping the typed value: for tools that drive every
     /// operation alike (the conformance and fault suites).
@@ -558,6 +573,9 @@ impl Client {
                 Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
             }
             AnyParams::LogOut(p) => Call::new(self.clone(), p).send().await.map(|a| a.map(drop)),
+            AnyParams::ValidateSession(p) => {
+                Call::new(self.clone(), p).send().await.map(|a| a.map(drop))
+            }
         }
     }
 }

@@ -51,3 +51,5 @@ mod retry_image_update;
 mod switch_fleet_profile;
 #[path = "../ops/toggle_task_pause.rs"]
 mod toggle_task_pause;
+#[path = "../ops/validate_session.rs"]
+mod validate_session;

@@ -1,4 +1,5 @@
-//! `cfp zstack login | logout`: a ZStack session for the next commands.
+//! `cfp zstack login | status | logout`: a ZStack session for the next
+//! commands.
 //!
 //! `login` keeps the session in the active profile of the config file
 //! (written with mode 0600; the rest of the file kept as it was), as
@@ -13,13 +14,15 @@
 use std::io::{IsTerminal as _, Write as _};
 
 use cfp_api::Redactor;
-use cfp_api::model::ZStackSession;
+use cfp_api::model::{SessionValidity, ZStackSession};
 use clap::Subcommand;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Origin;
 use crate::context::Ctx;
 use crate::error::CliError;
+use crate::output::Table;
+use crate::output::layout::key_values;
 
 /// The variable `login` sets and `logout` reads.
 const SESSION_ENV: &str = cfp_api::settings::ZSTACK_SESSION.env;
@@ -67,6 +70,18 @@ pub enum ZstackCommand {
     #[command(after_help = "Example:\n  eval \"$(cfp zstack logout)\"")]
     #[doc(alias = "logOut")]
     Logout,
+
+    /// Whether the configured ZStack session (CFP_ZSTACK_SESSION or the
+    /// profile's zstack_session) is still valid
+    ///
+    /// Exits 0 when it is, 3 when it expired or was ended (log in again).
+    /// ZStack answers it without credentials; the session itself is never
+    /// printed.
+    #[command(
+        after_help = "Examples:\n  cfp zstack status\n  cfp zstack status || cfp zstack login --account admin"
+    )]
+    #[doc(alias = "validateSession")]
+    Status,
 }
 
 pub(super) async fn run(ctx: &Ctx, c: ZstackCommand) -> Result<(), CliError> {
@@ -77,6 +92,7 @@ pub(super) async fn run(ctx: &Ctx, c: ZstackCommand) -> Result<(), CliError> {
             print,
         } => login(ctx, &account, password_stdin, print).await,
         ZstackCommand::Logout => logout(ctx).await,
+        ZstackCommand::Status => status(ctx).await,
     }
 }
 
@@ -212,22 +228,25 @@ fn profile_file(ctx: &Ctx) -> Result<(std::path::PathBuf, String), CliError> {
     Ok((path, profile))
 }
 
-async fn logout(ctx: &Ctx) -> Result<(), CliError> {
+/// The configured session, for `what` ("end", "check").
+fn configured_session(ctx: &Ctx, what: &str) -> Result<ZStackSession, CliError> {
     let settings = &ctx.settings;
     let Some(configured) = &settings.zstack_session.value else {
         return Err(if settings.zstack_access_key_id.value.is_some() {
             CliError::usage(
-                "there is no ZStack session to end: cfp signs with an AccessKey",
-                "an AccessKey is ended on the ZStack side, not by logging out",
+                format!("there is no ZStack session to {what}: cfp signs with an AccessKey"),
+                "an AccessKey is managed on the ZStack side, not by logging in or out",
             )
         } else {
             CliError::usage(
-                "there is no ZStack session to end",
-                format!("set {SESSION_ENV} (or zstack_session in your profile) to the session"),
+                format!("there is no ZStack session to {what}"),
+                format!(
+                    "log in with `cfp zstack login --account NAME`, or set {SESSION_ENV} (or zstack_session in your profile) to the session"
+                ),
             )
         });
     };
-    let session = ZStackSession::new(configured.expose_secret()).map_err(|reason| {
+    ZStackSession::new(configured.expose_secret()).map_err(|reason| {
         CliError::usage(
             format!(
                 "the ZStack session ({}) is not a session: {reason}",
@@ -235,7 +254,30 @@ async fn logout(ctx: &Ctx) -> Result<(), CliError> {
             ),
             "see `cfp config show` (values are redacted)",
         )
-    })?;
+    })
+}
+
+async fn status(ctx: &Ctx) -> Result<(), CliError> {
+    let session = configured_session(ctx, "check")?;
+    let answer = ctx.client.validate_session(session).send().await?;
+    let valid = answer.valid;
+    ctx.print(&answer)?;
+    if valid {
+        return Ok(());
+    }
+    Err(CliError::Said {
+        message: format!(
+            "the ZStack session ({}) is over: it expired or was ended",
+            ctx.settings.zstack_session.origin
+        ),
+        hint: Some("log in again: cfp zstack login --account NAME".into()),
+        exit: crate::error::Exit::Auth,
+    })
+}
+
+async fn logout(ctx: &Ctx) -> Result<(), CliError> {
+    let settings = &ctx.settings;
+    let session = configured_session(ctx, "end")?;
     match ctx.client.log_out(session).send().await {
         Ok(_) => say("the ZStack session is over"),
         // Ending a session that is already over is what was asked. Only
@@ -264,6 +306,19 @@ fn is_invalid_session(e: &cfp_api::Error) -> bool {
         e.service_error(),
         Some(cfp_api::ServiceError::ZStack(z)) if z.is_invalid_session()
     )
+}
+
+// -- How people see it --------------------------------------------------------
+
+impl Table for SessionValidity {
+    fn table(&self) -> String {
+        let said = if self.valid {
+            "yes"
+        } else {
+            "no (expired or ended)"
+        };
+        key_values(&[("session valid", said.to_owned())])
+    }
 }
 
 /// `cfp: …` on stderr, shielded: what happened, for people.
@@ -302,5 +357,69 @@ mod tests {
         assert_eq!(shell_word("a;rm-FAKE"), "'a;rm-FAKE'");
         assert_eq!(shell_word("$(x)`y`"), "'$(x)`y`'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+
+    /// Against the simulator over loopback: the configured session is
+    /// valid (exit 0); one that was never opened is over (exit 3, with
+    /// where the session came from and never the session itself).
+    #[tokio::test]
+    async fn status_is_0_for_a_live_session_and_3_for_one_that_is_over() {
+        use std::sync::Arc;
+
+        use cfp_api::model::OperationId;
+        use cfp_testkit::{ClockMode, Simulator};
+        use clap::Parser as _;
+
+        use crate::cli::{Cli, OutputFormat};
+        use crate::config::Settings;
+        use crate::context::build_client;
+        use crate::error::Exit;
+
+        let sim = Simulator::builder()
+            .clock(ClockMode::Manual)
+            .start()
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, "").unwrap();
+        let cli = Cli::try_parse_from(["cfp", "zstack", "status"]).unwrap();
+        let ctx_with = |session: &str| {
+            let (url, session) = (sim.base_url(), session.to_owned());
+            let config = config.display().to_string();
+            let env = move |name: &str| match name {
+                "CFP_ZSTACK_URL" => Some(url.clone()),
+                "CFP_ZSTACK_SESSION" => Some(session.clone()),
+                "CFP_CONFIG" => Some(config.clone()),
+                _ => None,
+            };
+            let (settings, _) = Settings::resolve(&cli.global, None, &env, false).unwrap();
+            let clock: Arc<dyn cfp_api::Clock> = Arc::new(cfp_api::TokioClock);
+            Ctx {
+                client: build_client(&settings, clock.clone()).unwrap(),
+                settings,
+                format: OutputFormat::Json,
+                progress_bar: false,
+                status_lines: false,
+                verbose: false,
+                clock,
+                sim: None,
+            }
+        };
+        let live = sim.credentials().zstack_session.clone();
+        status(&ctx_with(&live)).await.unwrap();
+
+        let never_opened = "0123456789abcdef0123456789abcdef";
+        let e = status(&ctx_with(never_opened)).await.unwrap_err();
+        assert_eq!(e.exit(), Exit::Auth);
+        let said = format!("{e:?}");
+        assert!(
+            said.contains("is over") && said.contains("CFP_ZSTACK_SESSION"),
+            "{said}"
+        );
+        assert!(!said.contains(never_opened), "{said}");
+        assert!(e.hint().unwrap().contains("cfp zstack login"));
+        assert_eq!(sim.journal().count(OperationId::ValidateSession), 2);
+        sim.shutdown().await;
     }
 }

@@ -110,11 +110,15 @@ pub enum OperationId {
     ///
     /// `DELETE /zstack/v1/accounts/sessions/{sessionUuid}` (`logOut`)
     LogOut,
+    /// Whether a session is still valid.
+    ///
+    /// `GET /zstack/v1/accounts/sessions/{sessionUuid}/valid` (`validateSession`)
+    ValidateSession,
 }
 
 impl OperationId {
     /// Every operation, in the order of the contract.
-    pub const ALL: [OperationId; 26] = [
+    pub const ALL: [OperationId; 27] = [
         OperationId::CreateImageDiff,
         OperationId::RetryImageDiff,
         OperationId::GetImageDiffStatus,
@@ -141,6 +145,7 @@ impl OperationId {
         OperationId::GetUploadJobDetails,
         OperationId::LogInByAccount,
         OperationId::LogOut,
+        OperationId::ValidateSession,
     ];
 
     /// What the contract says about this operation.
@@ -172,6 +177,7 @@ impl OperationId {
             OperationId::GetUploadJobDetails => &GET_UPLOAD_JOB_DETAILS,
             OperationId::LogInByAccount => &LOG_IN_BY_ACCOUNT,
             OperationId::LogOut => &LOG_OUT,
+            OperationId::ValidateSession => &VALIDATE_SESSION,
         }
     }
 }
@@ -723,6 +729,21 @@ const LOG_OUT: OperationSpec = OperationSpec {
     summary: "End a session.",
     method: Method::Delete,
     path: "/zstack/v1/accounts/sessions/{sessionUuid}",
+    path_params: &["sessionUuid"],
+    query_params: &[],
+    has_body: false,
+    surface: Surface::ZStack,
+    auth: AuthScheme::None,
+    retry: RetryClass::Safe,
+    fallback_for: None,
+};
+
+const VALIDATE_SESSION: OperationSpec = OperationSpec {
+    id: OperationId::ValidateSession,
+    name: "validateSession",
+    summary: "Whether a session is still valid.",
+    method: Method::Get,
+    path: "/zstack/v1/accounts/sessions/{sessionUuid}/valid",
     path_params: &["sessionUuid"],
     query_params: &[],
     has_body: false,

@@ -1298,6 +1298,43 @@ impl Params for LogOutParams {
     }
 }
 
+/// The parameters of `validateSession`: whether a session is still valid.
+///
+/// `GET /zstack/v1/accounts/sessions/{sessionUuid}/valid`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidateSessionParams {
+    /// `sessionUuid` (path, required): The session to check.
+    pub session: crate::ZStackSession,
+}
+
+impl ValidateSessionParams {
+    /// The parameters, with the required ones given.
+    pub fn new(session: crate::ZStackSession) -> Self {
+        Self { session }
+    }
+}
+
+impl Params for ValidateSessionParams {
+    const OPERATION: OperationId = OperationId::ValidateSession;
+
+    fn write_target(&self, out: &mut String) -> Result<(), ParamError> {
+        out.push_str("/zstack/v1/accounts/sessions/");
+        path_segment(out, "sessionUuid", &self.session)?;
+        out.push_str("/valid");
+        Ok(())
+    }
+
+    fn from_wire(
+        path: &[String],
+        _query: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Self, ParamError> {
+        Ok(Self {
+            session: required("sessionUuid", path.first().map(String::as_str))?,
+        })
+    }
+}
+
 /// The parameters of any operation of the contract.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyParams {
@@ -1353,6 +1390,8 @@ pub enum AnyParams {
     LogInByAccount(LogInByAccountParams),
     /// `logOut`.
     LogOut(LogOutParams),
+    /// `validateSession`.
+    ValidateSession(ValidateSessionParams),
 }
 
 impl AnyParams {
@@ -1385,6 +1424,7 @@ impl AnyParams {
             Self::GetUploadJobDetails(_) => OperationId::GetUploadJobDetails,
             Self::LogInByAccount(_) => OperationId::LogInByAccount,
             Self::LogOut(_) => OperationId::LogOut,
+            Self::ValidateSession(_) => OperationId::ValidateSession,
         }
     }
 
@@ -1417,6 +1457,7 @@ impl AnyParams {
             Self::GetUploadJobDetails(p) => p.target(),
             Self::LogInByAccount(p) => p.target(),
             Self::LogOut(p) => p.target(),
+            Self::ValidateSession(p) => p.target(),
         }
     }
 
@@ -1449,6 +1490,7 @@ impl AnyParams {
             Self::GetUploadJobDetails(p) => p.body(),
             Self::LogInByAccount(p) => p.body(),
             Self::LogOut(p) => p.body(),
+            Self::ValidateSession(p) => p.body(),
         }
     }
 
@@ -1534,6 +1576,9 @@ impl AnyParams {
                 Self::LogInByAccount(LogInByAccountParams::from_wire(path, query, body)?)
             }
             OperationId::LogOut => Self::LogOut(LogOutParams::from_wire(path, query, body)?),
+            OperationId::ValidateSession => {
+                Self::ValidateSession(ValidateSessionParams::from_wire(path, query, body)?)
+            }
         })
     }
 }

@@ -202,6 +202,40 @@ impl ZStackReply for LogOutReply {
     }
 }
 
+/// Whether a session is valid: ZStack's `APIValidateSessionReply`, whose
+/// `validSession` its REST server writes as `valid`.
+///
+/// ```
+/// use cfp_model::SessionValidity;
+/// use cfp_model::zstack::decode_as;
+///
+/// let v: SessionValidity = decode_as(br#"{"valid": false}"#).unwrap();
+/// assert!(!v.valid);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionValidity {
+    /// `valid`: the session exists and has not expired.
+    pub valid: bool,
+    /// `success`, if the server sent it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::loose_bool"
+    )]
+    pub success: Option<bool>,
+    /// The failure, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ZStackError>,
+}
+
+impl ZStackReply for SessionValidity {
+    const WHAT: &'static str = "zstack session validity";
+
+    fn take_failure(&mut self) -> Option<ZStackError> {
+        super::failure(self.error.take(), self.success)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +278,15 @@ mod tests {
     fn logout_is_empty_or_an_error() {
         assert!(decode_as::<LogOutReply>(b"{}").is_ok());
         assert!(decode_as::<LogOutReply>(br#"{"success": "false"}"#).is_err());
+    }
+
+    #[test]
+    fn a_validity_is_read_and_a_failure_is_an_error() {
+        let v: SessionValidity = decode_as(br#"{"valid": true, "unknown": 1}"#).unwrap();
+        assert!(v.valid);
+        assert!(decode_as::<SessionValidity>(br#"{"valid": "yes"}"#).is_err());
+        assert!(decode_as::<SessionValidity>(br#"{}"#).is_err());
+        let failed = br#"{"success": false, "error": {"code": "SYS.1001", "description": "x"}}"#;
+        assert!(decode_as::<SessionValidity>(failed).is_err());
     }
 }

@@ -38,5 +38,6 @@ pub(super) fn route(shared: &Shared, call: &Call<'_>) -> Reply {
         OperationId::GetUploadJobDetails => handlers::get_upload_job_details(shared, call),
         OperationId::LogInByAccount => handlers::log_in_by_account(shared, call),
         OperationId::LogOut => handlers::log_out(shared, call),
+        OperationId::ValidateSession => handlers::validate_session(shared, call),
     }
 }

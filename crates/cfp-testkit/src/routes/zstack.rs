@@ -153,6 +153,21 @@ pub(super) fn log_out(shared: &Shared, call: &Call<'_>) -> Reply {
     Reply::ok("{}")
 }
 
+/// `GET /zstack/v1/accounts/sessions/{uuid}/valid`, answered without
+/// credentials (`@SuppressCredentialCheck`): valid while the session is
+/// the configured one or one opened by login and not ended. Sessions here
+/// do not expire.
+#[doc(alias = "validateSession")]
+pub(super) fn validate_session(shared: &Shared, call: &Call<'_>) -> Reply {
+    let session = call.param(0);
+    let configured = shared
+        .auth
+        .zstack(Some(format!("OAuth {session}").as_bytes()))
+        == crate::credentials::ZStackAuth::Ok;
+    let valid = configured || shared.world.read().has_session(session);
+    Reply::value(StatusCode::OK, &serde_json::json!({ "valid": valid }))
+}
+
 /// A date as ZStack's JSON writes it (Java's default form, in UTC here):
 /// `Nov 23, 2025 2:13:20 PM`.
 fn java_date(secs: i64) -> String {

@@ -163,6 +163,9 @@ pub enum Command {
     Patch(Box<PatchArgs>),
 
     /// Walk through every operation against the built-in simulator
+    #[command(after_help = "Examples:\n  \
+        cfp demo\n  \
+        cfp demo --speed 600 -o ndjson   # faster; one JSON document per step")]
     Demo(DemoArgs),
 
     /// Show the effective configuration and where each value came from
@@ -171,7 +174,8 @@ pub enum Command {
 
     /// Print a shell completion script
     #[command(
-        after_help = "Example:\n  cfp completions bash > ~/.local/share/bash-completion/completions/cfp"
+        after_help = "Examples:\n  cfp completions zsh   # the script, on stdout\n  \
+                      cfp completions bash > ~/.local/share/bash-completion/completions/cfp"
     )]
     Completions {
         /// The shell

@@ -143,14 +143,39 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
     // The hostile text reached what cfp prints (made harmless), so the
     // checks below checked something.
     let mut shown = 0;
-    for args in COMMANDS {
-        for (format, verbosity, rust_log) in [
-            ("table", "-v", None),
-            ("table", "-vv", None),
-            ("table", "-vvv", None),
-            ("table", "-v", Some("trace")),
-            ("json", "-vvv", None),
-        ] {
+    // The lines above in every form; then every command's help examples
+    // (support::help_examples) as a table at -vvv and as JSON with
+    // RUST_LOG=trace, so a new command is covered by its help. `demo` and
+    // `completions` are left out: they talk to no configured server.
+    /// `-o` format, verbosity, `RUST_LOG`.
+    type Form = (&'static str, &'static str, Option<&'static str>);
+    const EVERY_FORM: [Form; 5] = [
+        ("table", "-v", None),
+        ("table", "-vv", None),
+        ("table", "-vvv", None),
+        ("table", "-v", Some("trace")),
+        ("json", "-vvv", None),
+    ];
+    const TWO_FORMS: [Form; 2] = [("table", "-vvv", None), ("json", "-v", Some("trace"))];
+    let own = COMMANDS.iter().map(|args| {
+        (
+            args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(),
+            &EVERY_FORM[..],
+        )
+    });
+    let examples: Vec<(Vec<String>, &[Form])> = support::help_examples()
+        .into_iter()
+        .filter(|(of, _)| !matches!(of.first().map(String::as_str), Some("demo" | "completions")))
+        .map(|(_, args)| (args, &TWO_FORMS[..]))
+        .collect();
+    let n_examples = examples.len();
+    assert!(n_examples > 40, "{n_examples} help examples");
+    for (args, forms) in own.chain(examples) {
+        // An example that picks its own output keeps it.
+        let picks_output = args
+            .iter()
+            .any(|a| a == "-o" || a.starts_with("--output") || a == "--jq");
+        for &(format, verbosity, rust_log) in forms {
             let mut cmd = assert_cmd::Command::cargo_bin("cfp").unwrap();
             cmd.env_remove("RUST_LOG")
                 .env("CFP_CONFIG", dir.path().join("config.toml"))
@@ -172,8 +197,11 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
                 .env("CFP_WAIT_TIMEOUT", "20s")
                 .env("XDG_STATE_HOME", dir.path())
                 .timeout(std::time::Duration::from_secs(60))
-                .args(["-o", format, verbosity])
-                .args(*args);
+                .arg(verbosity)
+                .args(&args);
+            if !picks_output {
+                cmd.args(["-o", format]);
+            }
             if let Some(level) = rust_log {
                 cmd.env("RUST_LOG", level);
             }
@@ -196,7 +224,7 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
             }
         }
     }
-    assert_eq!(runs, COMMANDS.len() * 5);
+    assert_eq!(runs, COMMANDS.len() * 5 + n_examples * 2);
     assert!(
         shown > runs / 2,
         "the hostile text was printed by {shown} of {runs} runs"

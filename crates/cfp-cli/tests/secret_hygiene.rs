@@ -105,6 +105,30 @@ fn every_command_at_trace_level_prints_no_credential() {
     assert!(s.requests() > 50);
 }
 
+/// Every command's help examples (`support::help_examples`) once at
+/// `RUST_LOG=trace`: a new command is covered by its help. `demo` and
+/// `completions` talk to no configured server.
+#[test]
+fn every_help_example_at_trace_level_prints_no_credential() {
+    let s = Sim::quick_jobs();
+    let mut ran = 0;
+    for (of, args) in support::help_examples() {
+        if matches!(of.first().map(String::as_str), Some("demo" | "completions")) {
+            continue;
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(s
+            .cfp()
+            .env("RUST_LOG", "trace")
+            .env("CFP_WAIT_TIMEOUT", "20s")
+            .args(&args));
+        assert_clean(&args, "RUST_LOG=trace", &out);
+        ran += 1;
+    }
+    assert!(ran > 40, "{ran} help examples");
+    assert!(s.requests() > 40);
+}
+
 #[test]
 fn refused_credentials_at_trace_level_are_not_echoed() {
     let s = Sim::fast();

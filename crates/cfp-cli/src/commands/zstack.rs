@@ -67,7 +67,10 @@ pub enum ZstackCommand {
     /// Exits 0 when the session was already over. A session kept in the
     /// profile is removed from it; stdout gets one line, `unset
     /// CFP_ZSTACK_SESSION`, for `eval "$(cfp zstack logout)"`.
-    #[command(after_help = "Example:\n  eval \"$(cfp zstack logout)\"")]
+    #[command(
+        after_help = "Examples:\n  cfp zstack logout   # ends it; prints `unset CFP_ZSTACK_SESSION`\n  \
+                      eval \"$(cfp zstack logout)\"   # and unsets it in this shell"
+    )]
     #[doc(alias = "logOut")]
     Logout,
 

@@ -171,3 +171,73 @@ pub(crate) fn code(out: &Output) -> i32 {
 pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Every command's examples, as its `--help` shows them (`Example:` and
+/// `Examples:` after the options), that run on their own: the lines that
+/// start with `cfp`, split as a shell would (a `# comment` dropped), without
+/// the `cfp`, leaving out the ones a shell would have to join to something
+/// else (a pipe, a redirection, `$(…)`, `||`). Each comes with the command
+/// it is the help of (`["task", "create"]`).
+///
+/// The suites that go over every command run these beside their own
+/// lines, so a new command is in them once its help shows an example.
+pub(crate) fn help_examples() -> Vec<(Vec<String>, Vec<String>)> {
+    use clap::CommandFactory as _;
+
+    fn walk(
+        cmd: &clap::Command,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, Vec<String>)>,
+    ) {
+        let help = cmd
+            .get_after_help()
+            .or(cmd.get_after_long_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        for line in help.lines().map(str::trim) {
+            if !line.starts_with("cfp ") || line.contains("$(") {
+                continue;
+            }
+            let Some(words) = shlex::split(line) else {
+                continue;
+            };
+            let joins = words
+                .iter()
+                .any(|w| matches!(w.as_str(), "|" | "||" | "&&" | ";" | ">" | "<" | ">>"));
+            if !joins {
+                out.push((path.clone(), words[1..].to_vec()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_owned());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&cfp_cli::cli::Cli::command(), &mut Vec::new(), &mut out);
+    out
+}
+
+/// Every command a person runs (the leaves of the command tree, but `help`).
+pub(crate) fn leaf_commands() -> Vec<Vec<String>> {
+    use clap::CommandFactory as _;
+
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        let subs: Vec<&clap::Command> = cmd
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .collect();
+        if subs.is_empty() || !cmd.is_subcommand_required_set() && !path.is_empty() {
+            out.push(path.clone());
+        }
+        for sub in subs {
+            path.push(sub.get_name().to_owned());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&cfp_cli::cli::Cli::command(), &mut Vec::new(), &mut out);
+    out
+}

@@ -85,38 +85,9 @@ fn expected_exit(comment: &str) -> i32 {
         .unwrap_or(0)
 }
 
-/// Shell words: whitespace-separated, with '…' and "…" quoting.
+/// Shell words, split as a POSIX shell splits them.
 fn words(command: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                let w = word.get_or_insert_with(String::new);
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    w.push(c);
-                }
-            }
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => w.extend(chars.next()),
-                        c => w.push(c),
-                    }
-                }
-            }
-            c if c.is_whitespace() => out.extend(word.take()),
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    out.extend(word);
-    out
+    shlex::split(command).unwrap_or_else(|| panic!("unbalanced quotes in {command:?}"))
 }
 
 /// One run's exit and output.

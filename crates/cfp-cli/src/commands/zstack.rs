@@ -61,6 +61,18 @@ pub enum ZstackCommand {
         print: bool,
     },
 
+    /// Whether the configured ZStack session (CFP_ZSTACK_SESSION or the
+    /// profile's zstack_session) is still valid
+    ///
+    /// Exits 0 when it is, 3 when it expired or was ended (log in again).
+    /// ZStack answers it without credentials; the session itself is never
+    /// printed.
+    #[command(
+        after_help = "Examples:\n  cfp zstack status\n  cfp zstack status || cfp zstack login --account admin"
+    )]
+    #[doc(alias = "validateSession")]
+    Status,
+
     /// End the configured ZStack session (CFP_ZSTACK_SESSION or the
     /// profile's zstack_session)
     ///
@@ -73,18 +85,6 @@ pub enum ZstackCommand {
     )]
     #[doc(alias = "logOut")]
     Logout,
-
-    /// Whether the configured ZStack session (CFP_ZSTACK_SESSION or the
-    /// profile's zstack_session) is still valid
-    ///
-    /// Exits 0 when it is, 3 when it expired or was ended (log in again).
-    /// ZStack answers it without credentials; the session itself is never
-    /// printed.
-    #[command(
-        after_help = "Examples:\n  cfp zstack status\n  cfp zstack status || cfp zstack login --account admin"
-    )]
-    #[doc(alias = "validateSession")]
-    Status,
 }
 
 pub(super) async fn run(ctx: &Ctx, c: ZstackCommand) -> Result<(), CliError> {

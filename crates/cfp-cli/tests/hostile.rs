@@ -139,10 +139,6 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
     std::fs::write(dir.path().join("config.toml"), "").unwrap();
     let url = sim.base_url();
     let windows = windows();
-    let mut runs = 0;
-    // The hostile text reached what cfp prints (made harmless), so the
-    // checks below checked something.
-    let mut shown = 0;
     // The lines above in every form; then every command's help examples
     // (support::help_examples) as a table at -vvv and as JSON with
     // RUST_LOG=trace, so a new command is covered by its help. `demo` and
@@ -170,61 +166,85 @@ fn a_hostile_server_gets_neither_a_secret_nor_an_escape_sequence_printed() {
         .collect();
     let n_examples = examples.len();
     assert!(n_examples > 40, "{n_examples} help examples");
-    for (args, forms) in own.chain(examples) {
+    let jobs: Vec<(Vec<String>, Form)> = own
+        .chain(examples)
+        .flat_map(|(args, forms)| forms.iter().map(move |form| (args.clone(), *form)))
+        .collect();
+    // One run: does the hostile text reach what cfp prints (made harmless)?
+    let run_one = |args: &[String], (format, verbosity, rust_log): Form| -> bool {
         // An example that picks its own output keeps it.
         let picks_output = args
             .iter()
             .any(|a| a == "-o" || a.starts_with("--output") || a == "--jq");
-        for &(format, verbosity, rust_log) in forms {
-            let mut cmd = assert_cmd::Command::cargo_bin("cfp").unwrap();
-            cmd.env_remove("RUST_LOG")
-                .env("CFP_CONFIG", dir.path().join("config.toml"))
-                .env("CFP_CLANFORGE_URL", &url)
-                .env("CFP_CLANFORGE_KEY", KEY)
-                .env("CFP_CLANFORGE_SECRET", SECRET)
-                .env("CFP_TASK_URL", &url)
-                .env("CFP_TASK_TOKEN", TOKEN)
-                .env("CFP_ZSTACK_URL", &url)
-                .env("CFP_ZSTACK_SESSION", SESSION)
-                .env(
-                    "CFP_UPDATE_URL",
-                    format!(
-                        "s3://{URL_KEY}:{}@builds/demo/",
-                        URL_SECRET.replace('/', "%2F")
-                    ),
-                )
-                .env("CFP_ASID", "1")
-                .env("CFP_WAIT_TIMEOUT", "20s")
-                .env("XDG_STATE_HOME", dir.path())
-                .timeout(std::time::Duration::from_secs(60))
-                .arg(verbosity)
-                .args(&args);
-            if !picks_output {
-                cmd.args(["-o", format]);
+        let mut cmd = assert_cmd::Command::cargo_bin("cfp").unwrap();
+        cmd.env_remove("RUST_LOG")
+            .env("CFP_CONFIG", dir.path().join("config.toml"))
+            .env("CFP_CLANFORGE_URL", &url)
+            .env("CFP_CLANFORGE_KEY", KEY)
+            .env("CFP_CLANFORGE_SECRET", SECRET)
+            .env("CFP_TASK_URL", &url)
+            .env("CFP_TASK_TOKEN", TOKEN)
+            .env("CFP_ZSTACK_URL", &url)
+            .env("CFP_ZSTACK_SESSION", SESSION)
+            .env(
+                "CFP_UPDATE_URL",
+                format!(
+                    "s3://{URL_KEY}:{}@builds/demo/",
+                    URL_SECRET.replace('/', "%2F")
+                ),
+            )
+            .env("CFP_ASID", "1")
+            .env("CFP_WAIT_TIMEOUT", "20s")
+            .env("XDG_STATE_HOME", dir.path())
+            .timeout(std::time::Duration::from_secs(60))
+            .arg(verbosity)
+            .args(args);
+        if !picks_output {
+            cmd.args(["-o", format]);
+        }
+        if let Some(level) = rust_log {
+            cmd.env("RUST_LOG", level);
+        }
+        let out = cmd.output().unwrap();
+        let how = format!("{args:?} -o {format} {verbosity} RUST_LOG={rust_log:?}");
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            if let Some(w) = windows.iter().find(|w| text.contains(w.as_str())) {
+                panic!("{how}: {stream} holds {w:?} of a credential:\n{text}");
             }
-            if let Some(level) = rust_log {
-                cmd.env("RUST_LOG", level);
-            }
-            let out = cmd.output().unwrap();
-            runs += 1;
-            let how = format!("{args:?} -o {format} {verbosity} RUST_LOG={rust_log:?}");
-            if String::from_utf8_lossy(&out.stdout).contains("pwned")
-                || String::from_utf8_lossy(&out.stderr).contains("pwned")
-            {
-                shown += 1;
-            }
-            for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-                let text = String::from_utf8_lossy(bytes);
-                if let Some(w) = windows.iter().find(|w| text.contains(w.as_str())) {
-                    panic!("{how}: {stream} holds {w:?} of a credential:\n{text}");
-                }
-                if let Some(c) = text.chars().find(|c| acts_on_terminal(*c)) {
-                    panic!("{how}: {stream} holds {c:?}, which a terminal acts on:\n{text}");
-                }
+            if let Some(c) = text.chars().find(|c| acts_on_terminal(*c)) {
+                panic!("{how}: {stream} holds {c:?}, which a terminal acts on:\n{text}");
             }
         }
-    }
+        String::from_utf8_lossy(&out.stdout).contains("pwned")
+            || String::from_utf8_lossy(&out.stderr).contains("pwned")
+    };
+    // Four runs at a time: most of a run's time is a wait on the server's
+    // clock, and what is checked is each run's own output.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (runs, shown) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let (mut runs, mut shown) = (0, 0);
+                    while let Some((args, form)) =
+                        jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        runs += 1;
+                        shown += usize::from(run_one(args, *form));
+                    }
+                    (runs, shown)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .fold((0, 0), |(r, s), (r2, s2)| (r + r2, s + s2))
+    });
     assert_eq!(runs, COMMANDS.len() * 5 + n_examples * 2);
+    // The hostile text reached what cfp prints (made harmless), so the
+    // checks checked something.
     assert!(
         shown > runs / 2,
         "the hostile text was printed by {shown} of {runs} runs"

@@ -155,7 +155,7 @@ impl Client {
     }
 
     /// The base URL and credentials of `op`'s surface, or what to set. An
-    /// operation that needs no credentials (ZStack login and logout) gets
+    /// operation that needs no credentials (ZStack's session calls) gets
     /// none, so a stale session is never sent with them.
     fn configured(&self, op: OperationId) -> Result<(&BaseUrl, Option<&Credentials>), Error> {
         let surface = op.spec().surface;

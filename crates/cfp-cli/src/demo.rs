@@ -394,18 +394,14 @@ async fn walk(ctx: &Ctx, speed: f64, started: Instant) -> Result<(), CliError> {
     crate::commands::patch::run_in_memory(ctx, spec, url).await?;
 
     let rest = the_rest(&d, sim).await?;
-    summary(ctx, &d, sim, &rest, started)
+    summary(ctx, &d, sim, rest, started)
 }
 
 /// The operations the story above did not reach (one added to the contract
 /// before the story shows it), each sent as the examples table calls it —
 /// the table every test suite runs — on a fresh world of their own, so the
-/// demo still goes over the whole contract. Their answers' statuses, by
-/// operation.
-async fn the_rest(
-    d: &Demo,
-    story: &cfp_testkit::RunningSimulator,
-) -> Result<Vec<(OperationId, u16)>, CliError> {
+/// demo still goes over the whole contract.
+async fn the_rest(d: &Demo, story: &cfp_testkit::RunningSimulator) -> Result<Rest, CliError> {
     let reached: Vec<OperationId> = story
         .journal()
         .entries()
@@ -417,7 +413,7 @@ async fn the_rest(
         .filter(|op| !reached.contains(op))
         .collect();
     if missing.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Rest::default());
     }
     d.section("The rest of the contract, as the test suites call it")?;
     // A manual clock: the examples' order holds (task 1 is still running
@@ -446,15 +442,29 @@ async fn the_rest(
             break;
         }
     }
-    let mut statuses = Vec::new();
-    for entry in fresh.simulator().journal().entries() {
+    let journal = fresh.simulator().journal();
+    let mut rest = Rest {
+        statuses: Vec::new(),
+        requests: journal.total(),
+    };
+    for entry in journal.entries() {
         if let Some(op) = entry.operation.filter(|op| missing.contains(op)) {
             d.say(&format!("{op}: {} {}", entry.method, entry.status))?;
-            statuses.push((op, entry.status));
+            rest.statuses.push((op, entry.status));
         }
     }
     fresh.shutdown().await;
-    result.map(|()| statuses)
+    result.map(|()| rest)
+}
+
+/// What [`the_rest`] sent.
+#[derive(Debug, Default)]
+struct Rest {
+    /// The statuses of the operations the story did not reach.
+    statuses: Vec<(OperationId, u16)>,
+    /// Every request of the examples (those operations need the ones
+    /// before them in the table).
+    requests: u64,
 }
 
 /// One operation's line in the summary.
@@ -518,7 +528,7 @@ fn summary(
     ctx: &Ctx,
     d: &Demo,
     sim: &cfp_testkit::RunningSimulator,
-    rest: &[(OperationId, u16)],
+    rest: Rest,
     started: Instant,
 ) -> Result<(), CliError> {
     d.section("Summary")?;
@@ -531,7 +541,12 @@ fn summary(
             .iter()
             .filter(|e| e.operation == Some(op))
             .map(|e| e.status)
-            .chain(rest.iter().filter(|(o, _)| *o == op).map(|(_, s)| *s))
+            .chain(
+                rest.statuses
+                    .iter()
+                    .filter(|(o, _)| *o == op)
+                    .map(|(_, s)| *s),
+            )
             .collect();
         let mut statuses: Vec<u16> = mine.clone();
         statuses.sort_unstable();
@@ -549,7 +564,7 @@ fn summary(
         covered: operations.iter().filter(|o| o.requests > 0).count(),
         total: OperationId::ALL.len(),
         operations,
-        requests: journal.total() + rest.len() as u64,
+        requests: journal.total() + rest.requests,
         seconds: started.elapsed().as_secs_f64(),
         simulated_time: sim
             .clock()

@@ -511,7 +511,3 @@ mod fleet;
 mod patch;
 pub use fleet::*;
 pub use patch::*;
-pub use patch::{
-    DiffRejection, GameOption, ImageLock, ImageOption, ImageOptions, InstallAt, InstallJob,
-    InstallStatus, MachineOption, UninstallJob, UpdateJob, UpdateUrl, VersionJob,
-};

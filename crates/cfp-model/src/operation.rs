@@ -76,7 +76,7 @@ impl fmt::Display for Surface {
 /// How a request authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthScheme {
-    /// No credentials (ZStack's login and logout carry their own).
+    /// No credentials (ZStack's session calls carry their own).
     None,
     /// `Authorization: Basic base64(key:secret)` (Clanforge).
     Basic,

@@ -1,5 +1,6 @@
 //! ZStack Cloud: details of an image's suspended or ongoing upload jobs,
-//! and sessions ([`session`]: log in, log out).
+//! and sessions ([`LogInByAccount`], [`SessionReply`], [`SessionValidity`],
+//! [`LogOutReply`]).
 
 mod session;
 pub use session::*;

@@ -35,7 +35,7 @@
 //! | `getUploadJobDetailsByQuery`, `getUploadJobDetails` | the suspended upload of ZStack image `ccf943310d86335bb3d2511ca8e14137`, with the system tag `resumable::true` |
 //! | `logInByAccount` | account `admin`, password `password` |
 //! | `logOut` | a session (ending one that is over changes nothing) |
-//! | `validateSession` | the session `logOut` ended: not valid (a success) |
+//! | `validateSession` | a session that is not open: not valid (a success) |
 //!
 //! A suite that gives each call its own resource, or spreads calls over
 //! many, keeps the call and changes its [`Subject`] with [`Example::on`].

@@ -36,10 +36,15 @@ struct Declared {
 
 impl Declared {
     /// Needs no credentials (`security: []`): ZStack's session calls (log in,
-    /// log out, is a session valid), which its REST server answers without a
-    /// session (`@SuppressCredentialCheck`).
+    /// and those on one session: log out, is it valid), which its REST server
+    /// answers without a session (`@SuppressCredentialCheck`). ZStack's other
+    /// account calls need one.
     fn open(&self) -> bool {
-        self.surface == "zstack" && self.path.starts_with("/zstack/v1/accounts/")
+        self.surface == "zstack"
+            && (self.path == "/zstack/v1/accounts/login"
+                || self
+                    .path
+                    .starts_with("/zstack/v1/accounts/sessions/{sessionUuid}"))
     }
 }
 

@@ -363,8 +363,9 @@ mod tests {
     }
 
     /// Against the simulator over loopback: the configured session is
-    /// valid (exit 0); one that was never opened is over (exit 3, with
-    /// where the session came from and never the session itself).
+    /// valid (exit 0) until `logout` ends it; one that was never opened is
+    /// over (exit 3, with where the session came from and never the session
+    /// itself).
     #[tokio::test]
     async fn status_is_0_for_a_live_session_and_3_for_one_that_is_over() {
         use std::sync::Arc;
@@ -422,7 +423,11 @@ mod tests {
         );
         assert!(!said.contains(never_opened), "{said}");
         assert!(e.hint().unwrap().contains("cfp zstack login"));
-        assert_eq!(sim.journal().count(OperationId::ValidateSession), 2);
+
+        logout(&ctx_with(&live)).await.unwrap();
+        let e = status(&ctx_with(&live)).await.unwrap_err();
+        assert_eq!(e.exit(), Exit::Auth, "logged out: {e:?}");
+        assert_eq!(sim.journal().count(OperationId::ValidateSession), 3);
         sim.shutdown().await;
     }
 }

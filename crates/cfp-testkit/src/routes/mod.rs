@@ -201,7 +201,7 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
     let header = |name: &str| call.headers.get(name).map(HeaderValue::as_bytes);
     let needs_auth = call.op.spec().auth != cfp_model::AuthScheme::None;
     match call.op.spec().surface {
-        // Login and logout carry their own credentials.
+        // ZStack's session calls carry their own credentials.
         _ if !needs_auth => {}
         Surface::Clanforge if !shared.auth.clanforge(header("authorization")) => {
             return clanforge::unauthorized("invalid credentials");
@@ -210,7 +210,16 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
             return task::forbidden();
         }
         Surface::ZStack => match shared.auth.zstack(header("authorization")) {
-            ZStackAuth::Ok => {}
+            // The configured session, unless logout ended it.
+            ZStackAuth::Ok => {
+                if shared
+                    .world
+                    .read()
+                    .session_ended(oauth_session(header("authorization")))
+                {
+                    return zstack::invalid_session();
+                }
+            }
             ZStackAuth::MissingHeader => {
                 return zstack::plain(StatusCode::BAD_REQUEST, "missing header 'Authorization'");
             }
@@ -222,12 +231,11 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
             }
             ZStackAuth::InvalidSession => {
                 // A session opened by login is as good as the configured one.
-                let session = header("authorization")
-                    .and_then(|v| std::str::from_utf8(v).ok())
-                    .and_then(|v| v.trim().split_once(' '))
-                    .map(|(_, s)| s.trim().to_owned())
-                    .unwrap_or_default();
-                if !shared.world.read().has_session(&session) {
+                if !shared
+                    .world
+                    .read()
+                    .has_session(oauth_session(header("authorization")))
+                {
                     return zstack::invalid_session();
                 }
             }
@@ -240,6 +248,15 @@ fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
         _ => {}
     }
     generated::route(shared, call)
+}
+
+/// The session of an `Authorization: OAuth <session>` header ("" for
+/// anything else).
+fn oauth_session(authorization: Option<&[u8]>) -> &str {
+    authorization
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .map_or("", |(_, s)| s.trim())
 }
 
 /// The body of an injected error status, in the surface's error shape.

@@ -149,22 +149,31 @@ pub(super) fn log_in_by_account(shared: &Shared, call: &Call<'_>) -> Reply {
 /// that is already over.
 #[doc(alias = "logOut")]
 pub(super) fn log_out(shared: &Shared, call: &Call<'_>) -> Reply {
-    shared.world.write().log_out(call.param(0));
+    let session = call.param(0);
+    let configured = is_configured(shared, session);
+    shared.world.write().log_out(session, configured);
     Reply::ok("{}")
+}
+
+/// Is `session` the simulator's configured session?
+fn is_configured(shared: &Shared, session: &str) -> bool {
+    shared
+        .auth
+        .zstack(Some(format!("OAuth {session}").as_bytes()))
+        == crate::credentials::ZStackAuth::Ok
 }
 
 /// `GET /zstack/v1/accounts/sessions/{uuid}/valid`, answered without
 /// credentials (`@SuppressCredentialCheck`): valid while the session is
-/// the configured one or one opened by login and not ended. Sessions here
-/// do not expire.
+/// the configured one or one opened by login, until logout ends it.
+/// Sessions here do not expire.
 #[doc(alias = "validateSession")]
 pub(super) fn validate_session(shared: &Shared, call: &Call<'_>) -> Reply {
     let session = call.param(0);
-    let configured = shared
-        .auth
-        .zstack(Some(format!("OAuth {session}").as_bytes()))
-        == crate::credentials::ZStackAuth::Ok;
-    let valid = configured || shared.world.read().has_session(session);
+    let world = shared.world.read();
+    let valid = (is_configured(shared, session) && !world.session_ended(session))
+        || world.has_session(session);
+    drop(world);
     Reply::value(StatusCode::OK, &serde_json::json!({ "valid": valid }))
 }
 

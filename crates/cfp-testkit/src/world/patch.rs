@@ -131,6 +131,9 @@ pub(crate) struct PatchState {
     pub(crate) switches: BTreeMap<FleetId, SwitchRecord>,
     /// ZStack sessions opened by login.
     pub(crate) sessions: BTreeSet<String>,
+    /// ZStack sessions ended by logout (the configured one included: it
+    /// stands for a session opened before the simulator started).
+    pub(crate) ended_sessions: BTreeSet<String>,
     pub(crate) next_session: u64,
 }
 
@@ -926,8 +929,18 @@ impl WorldState {
     }
 
     /// `DELETE /zstack/v1/accounts/sessions/{uuid}`.
-    pub(crate) fn log_out(&mut self, session: &str) {
-        self.patch.sessions.remove(session);
+    /// `configured`: the session is the simulator's configured one. Only
+    /// sessions that were open are remembered as ended, so that logging out
+    /// made-up sessions cannot grow the world.
+    pub(crate) fn log_out(&mut self, session: &str, configured: bool) {
+        if self.patch.sessions.remove(session) || configured {
+            self.patch.ended_sessions.insert(session.to_owned());
+        }
+    }
+
+    /// A session logout ended.
+    pub(crate) fn session_ended(&self, session: &str) -> bool {
+        self.patch.ended_sessions.contains(session)
     }
 
     /// A session opened by login and not yet closed.
